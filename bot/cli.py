@@ -1,0 +1,230 @@
+"""The `kutip` command: index, ask, info, eval, chat, bot, and run (bot or chat)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from bot.answers import Answer
+from bot.language import reply_language
+from bot.render_text import render_answer_text
+from bot.settings import Settings, SettingsError, load_settings
+from index.errors import KutipError
+
+MAX_CLI_QUESTION_CHARS = 2000
+EXAMPLES = """examples:
+  kutip index                       build or refresh the index from seeds/
+  kutip ask "Apa kata Putin tentang Korea Utara?"
+  echo "Who did Putin blame?" | kutip ask --json
+  kutip eval ../shared/eval/facqa_dev.jsonl --corpus ../shared/eval/facqa_corpus.jsonl
+  kutip run                         the Telegram bot if TELEGRAM_BOT_TOKEN is set, else a chat
+"""
+
+
+class UsageError(Exception):
+    """Raised for input the user can fix: an empty or overlong question."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # The Hub is unreachable by design: never let a library try it.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = _settings(args)
+        logging.basicConfig(level=settings.log_level, stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        _quiet_libraries()
+        return int(args.handler(args, settings) or 0)
+    except UsageError as error:
+        print(f"kutip: {error}", file=sys.stderr)
+        return 2
+    except (KutipError, SettingsError) as error:
+        print(f"kutip: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kutip", description="Answers questions about news articles by quoting them.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, handler, summary in _COMMANDS:
+        sub = commands.add_parser(name, help=summary, description=summary)
+        sub.set_defaults(handler=handler)
+        _OPTIONS[name](sub)
+    return parser
+
+
+def _data_options(sub: argparse.ArgumentParser, seeds: bool = True) -> None:
+    if seeds:
+        sub.add_argument("--seeds", type=Path, help="articles folder (KUTIP_SEEDS_DIR, default seeds/)")
+    sub.add_argument("--data", type=Path, help="index folder (KUTIP_DATA_DIR, default data/)")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings()
+    overrides = {"seeds_dir": getattr(args, "seeds", None), "data_dir": getattr(args, "data", None),
+                 "top_k": getattr(args, "k", None)}
+    return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _quiet_libraries() -> None:
+    # httpx logs every request URL, and Telegram URLs carry the bot token.
+    for name in ("httpx", "httpcore", "sentence_transformers", "bm25s", "transformers"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def check_question(question: str) -> str:
+    """The stripped question; raises UsageError when empty or too long."""
+    stripped = question.strip()
+    if not stripped:
+        raise UsageError("the question is empty: ask something, e.g. kutip ask \"Siapa Putin?\"")
+    if len(stripped) > MAX_CLI_QUESTION_CHARS:
+        raise UsageError(f"the question has {len(stripped)} characters; the limit is {MAX_CLI_QUESTION_CHARS}")
+    return stripped
+
+
+def answer_json(answer: Answer) -> dict[str, object]:
+    """The `kutip ask --json` object."""
+    language = reply_language(answer.question)
+    return {
+        "question": answer.question,
+        "answered": answer.answered,
+        "answer": render_answer_text(answer, language),
+        "citations": [
+            {"n": c.n, "article_id": c.article_id, "title": c.title, "url": c.url,
+             "paragraph": c.paragraph, "passage_id": c.passage_id, "quote": c.quote,
+             "score": round(c.score, 4)}
+            for c in answer.citations
+        ],
+        "hits": [
+            {"rank": h.rank, "article_id": h.passage.article_id, "passage_id": h.passage.id,
+             "paragraph": h.passage.paragraph, "score": round(h.score, 4), "text": h.passage.text}
+            for h in answer.hits
+        ],
+    }
+
+
+def _command_index(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.startup import build_index_with_progress
+
+    report = build_index_with_progress(settings, rebuild=args.rebuild)
+    state = "rebuilt" if args.rebuild else ("updated" if report.changed else "already up to date")
+    print(f"index {state}: {report.articles} articles, {report.passages} passages, "
+          f"{report.embedded_articles} embedded, {report.removed_articles} removed, "
+          f"{len(report.warnings)} warnings, {report.seconds:.1f} s", file=sys.stderr)
+    return 0
+
+
+def _command_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.startup import open_service
+
+    question = check_question(args.question) if args.question is not None else None
+    service = open_service(settings)
+    if question is not None:
+        answer = service.ask(question)
+        text = json.dumps(answer_json(answer), ensure_ascii=False) if args.json else \
+            render_answer_text(answer, reply_language(question))
+        print(text)
+        return 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            payload = answer_json(service.ask(check_question(line)))
+        except UsageError as error:
+            payload = {"question": line.strip()[:100], "error": str(error)}
+        print(json.dumps(payload, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _command_info(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.startup import describe_index
+
+    info = describe_index(settings)
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False))
+    else:
+        for key, value in info.items():
+            print(f"{key:>12}: {value}")
+    return 0
+
+
+def _command_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.startup import run_eval
+
+    report = run_eval(settings, args.file, args.corpus, args.split)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def _command_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.chat import run_chat
+
+    return run_chat(settings, sys.stdin, sys.stdout)
+
+
+def _command_bot(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import run_bot
+
+    return run_bot(settings)
+
+
+def _command_run(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.telegram_token:
+        return _command_bot(args, settings)
+    print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat.", file=sys.stderr)
+    return _command_chat(args, settings)
+
+
+def _ask_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("question", nargs="?", help="the question; omit to read one per line from stdin (JSON out)")
+    _data_options(sub)
+    sub.add_argument("--k", type=int, help="passages to retrieve (KUTIP_TOP_K, default 5)")
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _index_options(sub: argparse.ArgumentParser) -> None:
+    _data_options(sub)
+    sub.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
+
+
+def _info_options(sub: argparse.ArgumentParser) -> None:
+    _data_options(sub, seeds=False)
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _eval_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("file", type=Path, help="questions in the shared eval format (JSONL)")
+    sub.add_argument("--corpus", type=Path, help="articles JSONL; default: the questions' own contexts")
+    sub.add_argument("--split", help="only questions of this split (e.g. validation)")
+
+
+_COMMANDS: list[tuple[str, Callable[[argparse.Namespace, Settings], int], str]] = [
+    ("index", _command_index, "build or refresh the index from the articles folder"),
+    ("ask", _command_ask, "answer a question with quotes from the articles"),
+    ("info", _command_info, "describe the index: model, articles, passages, when built"),
+    ("eval", _command_eval, "recall@1, recall@5, MRR@10 and decline rates on a question file"),
+    ("chat", _command_chat, "an interactive chat in the terminal"),
+    ("bot", _command_bot, "run the Telegram bot (needs TELEGRAM_BOT_TOKEN)"),
+    ("run", _command_run, "the Telegram bot when a token is set, otherwise the terminal chat"),
+]
+_OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+    "index": _index_options, "ask": _ask_options, "info": _info_options, "eval": _eval_options,
+    "chat": lambda sub: _data_options(sub), "bot": lambda sub: _data_options(sub),
+    "run": lambda sub: _data_options(sub),
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Renders answers and source lists as plain text for a terminal or the JSON `answer` field."""
+
+from __future__ import annotations
+
+import textwrap
+
+from bot.answers import Answer, Citation
+from bot.messages import message
+from bot.service import Source
+
+WIDTH = 88
+
+
+def render_answer_text(answer: Answer, language: str, width: int = WIDTH) -> str:
+    """Numbered quotes, then the sources; or the plain refusal when declining."""
+    if not answer.answered:
+        return message(language, "declined")
+    quotes = [_quote_block(c, width) for c in answer.citations]
+    sources = [message(language, "sources_heading") + ":"]
+    sources += [f"[{c.n}] {source_line(c, language)}" for c in answer.citations]
+    return "\n\n".join(quotes) + "\n\n" + "\n".join(sources)
+
+
+def source_line(citation: Citation, language: str) -> str:
+    """`Title, paragraph N (url)`: what a reader needs to check the quote."""
+    line = f"{citation.title}, {message(language, 'paragraph', n=citation.paragraph)}"
+    return f"{line} ({citation.url})" if citation.url else line
+
+
+def render_sources_text(sources: list[Source], language: str) -> str:
+    lines = [message(language, "sources_title")]
+    for source in sources:
+        details = [d for d in (source.article.published, message(language, "passages", count=source.passages)) if d]
+        lines.append(f"- {source.article.title} ({', '.join(details)})")
+        if source.article.url:
+            lines.append(f"  {source.article.url}")
+    return "\n".join(lines)
+
+
+def _quote_block(citation: Citation, width: int) -> str:
+    wrapped = textwrap.wrap(f"“{citation.quote}”", width=width - 6) or [""]
+    return "\n".join((f"[{citation.n}] " if i == 0 else "    ") + line for i, line in enumerate(wrapped))

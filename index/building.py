@@ -1,0 +1,109 @@
+"""Builds or refreshes the index from seeds/, re-embedding only articles whose content changed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.articles import Article, read_articles
+from index.embedder import Embedder
+from index.errors import IndexMissingError
+from index.passages import DEFAULT_MAX_TOKENS, Passage, split_passages
+from index.store import FORMAT_VERSION, Manifest, StoredIndex, load_index, read_manifest, write_index
+
+PASSAGE_OVERLAP = 1
+# Called once with the number of passages to embed, then the returned callback per batch.
+ProgressFactory = Callable[[int], Callable[[int], None]]
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did, for the CLI's summary line."""
+
+    articles: int
+    passages: int
+    embedded_articles: int
+    removed_articles: int
+    warnings: tuple[str, ...]
+    seconds: float
+    changed: bool
+
+
+def refresh_index(
+    seeds_dir: Path,
+    data_dir: Path,
+    embedder: Embedder,
+    *,
+    rebuild: bool = False,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    progress: ProgressFactory | None = None,
+) -> BuildReport:
+    """Bring the index in `data_dir` up to date with `seeds_dir`; a no-op when nothing changed."""
+    started = time.perf_counter()
+    load = read_articles(seeds_dir)
+    settings = {"max_tokens": max_tokens, "overlap": PASSAGE_OVERLAP}
+    previous = None if rebuild else _reusable_index(data_dir, embedder, settings)
+    old_hashes = previous.manifest.article_hashes if previous else {}
+    new_hashes = {article.id: article.content_hash for article in load.articles}
+    changed = [a for a in load.articles if old_hashes.get(a.id) != a.content_hash]
+    removed = len(set(old_hashes) - set(new_hashes))
+    if previous is not None and not changed and not removed:
+        return BuildReport(len(load.articles), len(previous.passages), 0, 0, load.warnings,
+                           time.perf_counter() - started, changed=False)
+    passages, vectors = _embed(load.articles, {a.id for a in changed}, previous, embedder,
+                               settings, progress)
+    manifest = Manifest(
+        format_version=FORMAT_VERSION, generation="", model_name=embedder.name,
+        dimension=embedder.dimension, passage_settings=settings, built_at="",
+        article_hashes=new_hashes, passage_count=len(passages),
+    )
+    write_index(data_dir, list(load.articles), passages, vectors, manifest)
+    return BuildReport(len(load.articles), len(passages), len(changed), removed, load.warnings,
+                       time.perf_counter() - started, changed=True)
+
+
+def _reusable_index(data_dir: Path, embedder: Embedder, settings: dict[str, int]) -> StoredIndex | None:
+    """The current index if its vectors can be reused; None when there is none yet.
+
+    An incompatible or corrupt index raises, so that the user decides to rebuild.
+    """
+    try:
+        manifest = read_manifest(data_dir)
+    except IndexMissingError:
+        return None
+    stored = load_index(data_dir, embedder.name, embedder.dimension)
+    return stored if manifest.passage_settings == settings else None
+
+
+def _embed(
+    articles: tuple[Article, ...],
+    changed_ids: set[str],
+    previous: StoredIndex | None,
+    embedder: Embedder,
+    settings: dict[str, int],
+    progress: ProgressFactory | None,
+) -> tuple[list[Passage], np.ndarray]:
+    """Passages of every article, with vectors reused for unchanged articles."""
+    per_article = {
+        a.id: split_passages(a, embedder.count_tokens, settings["max_tokens"], settings["overlap"])
+        for a in articles
+    }
+    fresh = [p for a in articles if a.id in changed_ids for p in per_article[a.id]]
+    callback = progress(len(fresh)) if progress else None
+    fresh_vectors = embedder.encode_documents([p.text for p in fresh], callback)
+    fresh_rows = {p.id: row for row, p in enumerate(fresh)}
+    blocks: list[np.ndarray] = []
+    for article in articles:
+        if article.id in changed_ids:
+            rows = [fresh_rows[p.id] for p in per_article[article.id]]
+            blocks.append(fresh_vectors[rows])
+        else:
+            assert previous is not None  # unchanged articles exist only in a previous index
+            blocks.append(previous.vectors_of(article.id))
+    passages = [p for a in articles for p in per_article[a.id]]
+    vectors = np.concatenate(blocks) if blocks else np.zeros((0, embedder.dimension), np.float32)
+    return passages, vectors

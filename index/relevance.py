@@ -1,0 +1,50 @@
+"""Decides whether the best hits hold an answer, from evidence richer than one cosine cut-off."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from index.lexical import LexicalIndex, tokenize
+from index.search import SearchResult
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Signals that the best passage answers the question."""
+
+    cosine: float    # dense cosine of the best hit
+    coverage: float  # IDF-weighted share of the question's terms found in the best hit
+    margin: float    # how far the best cosine stands above the fifth best
+
+
+@dataclass(frozen=True)
+class DeclineModel:
+    """A logistic model over Evidence; cosines differ per embedding model, so it is per model."""
+
+    weights: dict[str, float] = field(default_factory=dict)
+    intercept: float = 0.0
+    threshold: float = 0.5
+
+    def probability(self, evidence: Evidence) -> float:
+        z = self.intercept + sum(w * getattr(evidence, name) for name, w in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def answers(self, result: SearchResult, lexical: LexicalIndex) -> bool:
+        return bool(result.hits) and self.probability(gather_evidence(result, lexical)) >= self.threshold
+
+
+# Fitted by bench/fit_decline.py for multilingual-e5-small on IDK-MRC, FacQA train questions
+# and off-topic questions.
+E5_DECLINE_MODEL = DeclineModel({"cosine": 40.0, "coverage": 3.0, "margin": 10.0}, -33.0)
+
+
+def gather_evidence(result: SearchResult, lexical: LexicalIndex) -> Evidence:
+    if not result.hits:
+        return Evidence(0.0, 0.0, 0.0)
+    cosines = sorted((hit.dense for hit in result.hits), reverse=True)
+    weights = {term: lexical.idf(term) for term in set(result.terms)}
+    found = set(tokenize(result.hits[0].passage.text))
+    total = sum(weights.values())
+    coverage = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
+    return Evidence(cosines[0], coverage, cosines[0] - cosines[min(4, len(cosines) - 1)])

@@ -1,0 +1,90 @@
+"""Hybrid search: FAISS cosine and BM25, each min-max normalised per query, then mixed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.embedder import Embedder
+from index.lexical import tokenize
+from index.passages import Passage
+from index.store import StoredIndex
+
+# Weight of the dense score in the mix; tuned on the FacQA train questions (bench/tune_fusion.py).
+DEFAULT_DENSE_WEIGHT = 0.5
+CANDIDATES = 100  # per retriever, as in the eval README's reference figures
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage with its fused score and the two scores it came from."""
+
+    rank: int
+    passage: Passage
+    score: float
+    dense: float
+    lexical: float
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The hits for one question, best first, with the question's normalised terms."""
+
+    question: str
+    terms: tuple[str, ...]
+    hits: tuple[Hit, ...]
+
+
+class Searcher:
+    """Answers `search(question)` over one loaded index with one embedder."""
+
+    def __init__(
+        self, stored: StoredIndex, embedder: Embedder, dense_weight: float = DEFAULT_DENSE_WEIGHT
+    ) -> None:
+        self.stored = stored
+        self.embedder = embedder
+        self.dense_weight = dense_weight
+
+    def search(self, question: str, k: int = 5) -> SearchResult:
+        return self.search_encoded(question, self.embedder.encode_queries([question])[0], k)
+
+    def search_many(self, questions: Sequence[str], k: int = 5) -> list[SearchResult]:
+        """Like `search` for each question, encoding them in one batch."""
+        vectors = self.embedder.encode_queries(list(questions)) if questions else []
+        return [self.search_encoded(q, v, k) for q, v in zip(questions, vectors)]
+
+    def search_encoded(self, question: str, query_vector: np.ndarray, k: int) -> SearchResult:
+        terms = tuple(tokenize(question))
+        if self.stored.dense.ntotal == 0:
+            return SearchResult(question, terms, ())
+        all_lexical = self.stored.lexical.scores(terms)
+        rows, dense = self._candidates(query_vector, all_lexical)
+        lexical = all_lexical[rows]
+        fused = self.dense_weight * _min_max(dense) + (1 - self.dense_weight) * _min_max(lexical)
+        order = np.lexsort((rows, -fused))[:k]  # ties: lower row (earlier passage) first
+        hits = tuple(
+            Hit(rank + 1, self.stored.passages[rows[i]], float(fused[i]), float(dense[i]), float(lexical[i]))
+            for rank, i in enumerate(order)
+        )
+        return SearchResult(question, terms, hits)
+
+    def _candidates(self, query_vector: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Union of the dense and BM25 top candidates, with the cosine of each."""
+        query = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(1, -1)
+        limit = min(CANDIDATES, self.stored.dense.ntotal)
+        cosines, dense_rows = self.stored.dense.search(query, limit)
+        lexical_rows = np.argsort(-scores, kind="stable")[:limit]
+        lexical_rows = lexical_rows[scores[lexical_rows] > 0]
+        extra = np.setdiff1d(lexical_rows, dense_rows[0], assume_unique=True)
+        extra_cosines = self.stored.dense.reconstruct_batch(extra) @ query[0] if len(extra) else []
+        rows = np.concatenate([dense_rows[0], extra]).astype(np.int64)
+        return rows, np.concatenate([cosines[0], extra_cosines]).astype(np.float32)
+
+
+def _min_max(values: np.ndarray) -> np.ndarray:
+    low, high = float(values.min()), float(values.max())
+    if high - low < 1e-9:
+        return np.ones_like(values) if high > 0 else np.zeros_like(values)
+    return (values - low) / (high - low)
