@@ -15,8 +15,8 @@ MORE_QUOTES = 3
 # A further passage is cited only when it scores close to the best one; weaker ones are
 # offered behind the "more sources" button instead of diluting the answer.
 RELATIVE_CUTOFF = 0.75
-# A neighbouring sentence joins the quote when it matches at least this share of the best one.
-NEIGHBOUR_SHARE = 0.5
+# A neighbouring sentence joins the quote only when it matches nearly as well as the best one.
+NEIGHBOUR_SHARE = 0.75
 
 
 @dataclass(frozen=True)

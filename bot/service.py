@@ -15,7 +15,7 @@ from bot.settings import Settings
 from index.articles import Article
 from index.building import BuildReport, ProgressFactory, refresh_index
 from index.embedder import Embedder, load_embedder
-from index.relevance import E5_DECLINE_MODEL, DeclineModel
+from index.relevance import DeclineModel, decline_model_for
 from index.search import Searcher
 from index.sentences import split_paragraphs
 from index.store import StoredIndex, load_index
@@ -35,9 +35,7 @@ class Source:
 class QuoteService:
     """Answers questions about the indexed articles."""
 
-    def __init__(
-        self, stored: StoredIndex, embedder: Embedder, top_k: int, decline: DeclineModel = E5_DECLINE_MODEL
-    ) -> None:
+    def __init__(self, stored: StoredIndex, embedder: Embedder, top_k: int, decline: DeclineModel) -> None:
         self.stored = stored
         self.decline = decline
         self.searcher = Searcher(stored, embedder)
@@ -50,13 +48,12 @@ class QuoteService:
         settings: Settings,
         embedder: Embedder | None = None,
         progress: ProgressFactory | None = None,
-        decline: DeclineModel = E5_DECLINE_MODEL,
     ) -> tuple[QuoteService, BuildReport]:
         """Load the model, bring the index up to date with seeds/, and load it."""
         model = embedder or load_embedder(settings.model, model_cache(settings.cache_dir))
         report = refresh_index(settings.seeds_dir, settings.data_dir, model, progress=progress)
         stored = load_index(settings.data_dir, model.name, model.dimension)
-        return cls(stored, model, settings.top_k, decline), report
+        return cls(stored, model, settings.top_k, decline_model_for(model.name)), report
 
     def ask(self, question: str) -> Answer:
         return self.ask_many([question])[0]
@@ -77,7 +74,9 @@ class QuoteService:
         counts: Counter[str] = Counter()
         for article in self.stored.articles.values():
             counts.update(_NAME.findall(article.text))
-        names = [name for name, _ in counts.most_common(2)]
+        names = [name for name, _ in counts.most_common(2)] or [
+            article.title for article in list(self.stored.articles.values())[:2]
+        ]
         template = "Apa yang dikatakan tentang {}?" if language == INDONESIAN else "What is said about {}?"
         return [template.format(name) for name in names]
 

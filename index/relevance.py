@@ -37,6 +37,15 @@ class DeclineModel:
 # Fitted by bench/fit_decline.py for multilingual-e5-small on IDK-MRC, FacQA train questions
 # and off-topic questions.
 E5_DECLINE_MODEL = DeclineModel({"cosine": 40.0, "coverage": 3.0, "margin": 10.0}, -33.0)
+# For a model nobody fitted: cosines are not comparable across models, so rely on the
+# question's words being found in the best passage (at least half of their weight).
+LEXICAL_DECLINE_MODEL = DeclineModel({"coverage": 20.0}, -10.0)
+
+
+def decline_model_for(model_name: str) -> DeclineModel:
+    from index.e5_model import DEFAULT_MODEL_NAME
+
+    return E5_DECLINE_MODEL if model_name == DEFAULT_MODEL_NAME else LEXICAL_DECLINE_MODEL
 
 
 def gather_evidence(result: SearchResult, lexical: LexicalIndex) -> Evidence:

@@ -108,7 +108,13 @@ def test_jsonl_fields_and_bad_line_named(seeds: Path) -> None:
 def test_jsonl_lines_without_id_or_text_are_skipped(seeds: Path) -> None:
     write_jsonl(
         seeds / "b.jsonl",
-        [{"text": "Tanpa id."}, {"id": "x"}, {"id": "y", "text": "Bagikan:"}, [1], {"id": "z", "text": "Ok."}],
+        [
+            {"text": "Tanpa id."},
+            {"id": "x"},
+            {"id": "y", "text": "Bagikan:"},
+            [1],
+            {"id": "z", "text": "Ok."},
+        ],
     )
     load = read_articles(seeds)
     assert [a.id for a in load.articles] == ["z"]

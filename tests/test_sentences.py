@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,12 @@ def test_quote_ending_in_comma_keeps_its_attribution() -> None:
 
 def test_closing_quote_stays_with_its_sentence() -> None:
     text = '"Kami siap." Putin lalu pergi. “Sudah?” tanya dia. Ya!'
-    assert sentences(text) == ['"Kami siap."', "Putin lalu pergi.", "“Sudah?” tanya dia.", "Ya!"]
+    assert sentences(text) == [
+        '"Kami siap."',
+        "Putin lalu pergi.",
+        "“Sudah?” tanya dia.",
+        "Ya!",
+    ]
 
 
 def test_abbreviations_do_not_end_sentences() -> None:
@@ -59,7 +65,10 @@ def test_initials_and_dotted_abbreviations_in_english() -> None:
 
 
 def test_numbers_are_not_sentence_ends() -> None:
-    text = "Inflasi naik 3.5 persen, Rp 2,5 triliun untuk 1.000.000 warga pada pukul 10.30. Harga turun."
+    text = (
+        "Inflasi naik 3.5 persen, Rp 2,5 triliun untuk 1.000.000 warga pada pukul 10.30. "
+        "Harga turun."
+    )
     assert sentences(text) == [
         "Inflasi naik 3.5 persen, Rp 2,5 triliun untuk 1.000.000 warga pada pukul 10.30.",
         "Harga turun.",
@@ -130,7 +139,9 @@ def test_every_non_blank_line_is_a_paragraph_trimmed() -> None:
 
 
 @pytest.mark.parametrize("splitter", [split_paragraphs, split_sentences])
-def test_spans_round_trip_without_surrounding_whitespace(splitter) -> None:
+def test_spans_round_trip_without_surrounding_whitespace(
+    splitter: Callable[[str], list[Span]],
+) -> None:
     text = SEED.read_text(encoding="utf-8")
     spans = splitter(text)
     assert spans

@@ -1,0 +1,140 @@
+"""Wires the Telegram application: handlers, per-chat ordering, rate limits, polling or webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import sys
+from collections import defaultdict
+from collections.abc import Awaitable
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.handlers import KutipHandlers
+from bot.service import QuoteService
+from bot.settings import Settings
+from bot.startup import open_service
+
+log = logging.getLogger(__name__)
+MAX_CONCURRENT_UPDATES = 32
+RATE_LIMIT_RETRIES = 3
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+COMMANDS = [("start", "what I know"), ("ask", "ask a question"), ("sources", "the articles"),
+            ("help", "how to ask")]
+
+
+class PerChatProcessor(BaseUpdateProcessor):
+    """Processes updates concurrently across chats, and in arrival order within one chat."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        async with self._locks[chat.id]:
+            await coroutine
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
+class RedactToken(logging.Filter):
+    """Removes the bot token from every log record, whatever library wrote it."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token:
+            rendered = record.getMessage()
+            if self.token in rendered:
+                record.msg, record.args = rendered.replace(self.token, "<token>"), None
+        return True
+
+
+def build_application(service: QuoteService, settings: Settings) -> Application:
+    """The application with every handler registered; nothing is sent to Telegram yet."""
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_token or "")
+        .base_url(settings.telegram_api_base_url)
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .concurrent_updates(PerChatProcessor(MAX_CONCURRENT_UPDATES))
+        .post_init(_set_commands)
+        .build()
+    )
+    handlers = KutipHandlers(service, settings)
+    application.add_handler(TypeHandler(Update, handlers.check_access), group=-1)
+    application.add_handlers([
+        CommandHandler("start", handlers.start),
+        CommandHandler("help", handlers.help),
+        CommandHandler("sources", handlers.sources),
+        CommandHandler("ask", handlers.ask_command),
+        MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.text),
+        MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.not_text),
+        CallbackQueryHandler(handlers.button),
+    ])
+    application.add_error_handler(handlers.error)
+    return application
+
+
+async def _set_commands(application: Application) -> None:
+    await application.bot.set_my_commands([BotCommand(name, about) for name, about in COMMANDS])
+
+
+def install_redaction(token: str | None) -> None:
+    if token:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(RedactToken(token))
+
+
+def run_bot(settings: Settings) -> int:
+    """Run until interrupted: long polling, or a webhook when WEBHOOK_URL is set."""
+    if not settings.telegram_token:
+        print("kutip: TELEGRAM_BOT_TOKEN is not set: get one from @BotFather and put it in .env",
+              file=sys.stderr)
+        return 1
+    install_redaction(settings.telegram_token)
+    application = build_application(open_service(settings), settings)
+    try:
+        if settings.webhook_url:
+            application.run_webhook(
+                listen=settings.webhook_listen, port=settings.webhook_port,
+                url_path=webhook_path(settings), webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret or secrets.token_urlsafe(32),
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        print("kutip: Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather", file=sys.stderr)
+        return 1
+    return 0
+
+
+def webhook_path(settings: Settings) -> str:
+    """The local path the webhook listens on: the public URL's path."""
+    return urlsplit(settings.webhook_url or "").path.lstrip("/")

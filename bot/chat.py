@@ -1,0 +1,49 @@
+"""The terminal chat: the same answers as the bot, rendered for a terminal."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from bot.language import reply_language
+from bot.messages import MAX_QUESTION_CHARS, message
+from bot.render_text import render_answer_text, render_sources_text
+from bot.service import QuoteService
+from bot.settings import Settings
+from bot.startup import open_service
+
+PROMPT = "kutip> "
+
+
+def run_chat(settings: Settings, stdin: TextIO, stdout: TextIO, service: QuoteService | None = None) -> int:
+    """Read questions until /quit or end of input; answer each one."""
+    service = service or open_service(settings)
+    language = "en"
+    stdout.write(message(language, "chat_help") + "\n")
+    while True:
+        stdout.write(PROMPT)
+        stdout.flush()
+        line = stdin.readline()
+        if not line:
+            stdout.write("\n")
+            return 0
+        reply = chat_reply(service, line.strip(), language)
+        if reply is None:
+            return 0
+        stdout.write(reply + "\n\n")
+
+
+def chat_reply(service: QuoteService, text: str, language: str) -> str | None:
+    """The reply to one line of input; None when the user wants to leave."""
+    command = text.split(maxsplit=1)[0].lower() if text else ""
+    if command in {"/quit", "/exit", "/q"}:
+        return None
+    if command in {"/help", "/start"}:
+        return message(language, "chat_help")
+    if command == "/sources":
+        return render_sources_text(service.sources(), language)
+    if not text:
+        return message(language, "empty_question", example=service.example_questions(language)[0])
+    if len(text) > MAX_QUESTION_CHARS:
+        return message(language, "long_question", length=len(text), limit=MAX_QUESTION_CHARS)
+    answer = service.ask(text)
+    return render_answer_text(answer, reply_language(text))

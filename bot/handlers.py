@@ -1,0 +1,187 @@
+"""Telegram handlers: each turns one kind of update into a reply, using the quote service."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram.constants import ChatAction, ChatType, MessageEntityType, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.answers import Answer
+from bot.language import reply_language
+from bot.messages import MAX_QUESTION_CHARS, message
+from bot.render_html import (
+    escape,
+    html_to_plain,
+    render_answer_html,
+    render_citations_html,
+    render_paragraph_html,
+    render_sources_html,
+)
+from bot.service import QuoteService, article_key, paragraph_text
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+PARAGRAPH_BUTTON = "p"  # callback data "p|<article key>|<paragraph>"
+MORE_BUTTON = "m"       # callback data "m": re-asks the question the answer replied to
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_ASK_COMMAND = re.compile(r"^/ask(@\w+)?\s*", re.IGNORECASE)
+
+
+class KutipHandlers:
+    """The bot's handlers, sharing one service and one set of settings."""
+
+    def __init__(self, service: QuoteService, settings: Settings) -> None:
+        self.service = service
+        self.settings = settings
+
+    async def check_access(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Refuse chats outside ALLOWED_CHAT_IDS (admins pass everywhere); nothing is searched."""
+        chat, user = update.effective_chat, update.effective_user
+        allowed = self.settings.allowed_chat_ids
+        if not allowed or (chat and chat.id in allowed) or (user and user.id in self.settings.admin_user_ids):
+            return
+        language = reply_language("", user.language_code if user else None)
+        if update.callback_query:
+            await update.callback_query.answer(message(language, "refused"), show_alert=True)
+        elif update.effective_message and chat and chat.type == ChatType.PRIVATE:
+            await update.effective_message.reply_text(message(language, "refused"))
+        log.info("refused an update from chat %s", chat.id if chat else "?")
+        raise ApplicationHandlerStop
+
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Greet, list the articles and suggest two questions."""
+        language = _language(update)
+        titles = [f"• {escape(s.article.title)}" for s in self.service.sources()]
+        examples = [f"• <code>{escape(q)}</code>" for q in self.service.example_questions(language)]
+        text = "\n".join([escape(message(language, "greeting")), "", f"<b>{escape(message(language, 'knows'))}</b>",
+                          *titles, "", f"<b>{escape(message(language, 'examples'))}</b>", *examples])
+        await send_html(update.effective_message, [text])
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Explain how to ask."""
+        await send_html(update.effective_message, [escape(message(_language(update), "help"))])
+
+    async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """List the indexed articles."""
+        await send_html(update.effective_message, render_sources_html(self.service.sources(), _language(update)))
+
+    async def ask_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer `/ask <question>`, in any chat."""
+        await self._answer(update, context, _ASK_COMMAND.sub("", update.effective_message.text or "", count=1))
+
+    async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer a plain message: always in private chats, in groups only when addressed."""
+        msg = update.effective_message
+        if msg.chat.type == ChatType.PRIVATE:
+            await self._answer(update, context, msg.text or "")
+        elif _addresses_bot(msg, context.bot.username, context.bot.id):
+            await self._answer(update, context, _without_mention(msg.text or "", context.bot.username))
+
+    async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Hint that only text is read (stickers, photos...), in private chats only."""
+        msg = update.effective_message
+        if msg.chat.type == ChatType.PRIVATE:
+            await msg.reply_text(message(_language(update), "not_text"))
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show a cited paragraph in full, or the further sources of an answer."""
+        query = update.callback_query
+        kind, _, rest = (query.data or "").partition("|")
+        origin = query.message if isinstance(query.message, Message) else None
+        question = _question_of(origin.reply_to_message) if origin and origin.reply_to_message else None
+        # The button sits under quotes in the article's language: judge by the question instead.
+        language = _language(update, question or " ")
+        if kind == PARAGRAPH_BUTTON and origin:
+            key, _, number = rest.partition("|")
+            article = self.service.article_by_key(key)
+            text = paragraph_text(article, int(number)) if article and number.isdigit() else None
+            await query.answer(None if text else message(language, "gone"))
+            if text and article:
+                await send_html(origin, render_paragraph_html(article.title, int(number), text, language))
+            return
+        answer = await asyncio.to_thread(self.service.ask, question) if question else None
+        await query.answer(None if answer and answer.more else message(language, "no_more"))
+        if answer and answer.more and origin:
+            await send_html(origin, render_citations_html(answer.more, language, message(language, "more_title")))
+
+    async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the traceback; tell the user something went wrong, without internals."""
+        log.error("error while handling an update", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_message:
+            try:
+                await update.effective_message.reply_text(message(_language(update), "error"))
+            except Exception:  # the network may be what failed; the log already has it
+                log.warning("could not tell the user about the error", exc_info=True)
+
+    async def _answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+        msg = update.effective_message
+        question = question.strip()
+        language = _language(update, question)
+        if not question:
+            example = self.service.example_questions(language)[0]
+            await msg.reply_text(message(language, "empty_question", example=example))
+            return
+        if len(question) > MAX_QUESTION_CHARS:
+            await msg.reply_text(message(language, "long_question", length=len(question), limit=MAX_QUESTION_CHARS))
+            return
+        await context.bot.send_chat_action(msg.chat_id, ChatAction.TYPING)
+        # Encoding and searching are CPU work: off the event loop, so other chats go on.
+        answer = await asyncio.to_thread(self.service.ask, question)
+        await send_html(msg, render_answer_html(answer, language), _buttons(answer, language))
+
+
+def _buttons(answer: Answer, language: str) -> InlineKeyboardMarkup | None:
+    if not answer.answered:
+        return None
+    rows = [[InlineKeyboardButton(message(language, "button_paragraph", n=c.n),
+                                  callback_data=f"{PARAGRAPH_BUTTON}|{article_key(c.article_id)}|{c.paragraph}")]
+            for c in answer.citations]
+    if answer.more:
+        rows.append([InlineKeyboardButton(message(language, "button_more"), callback_data=MORE_BUTTON)])
+    return InlineKeyboardMarkup(rows)
+
+
+async def send_html(reply_to: Message, parts: list[str], markup: InlineKeyboardMarkup | None = None) -> None:
+    """Send each part as a reply; buttons go under the last. Rejected HTML is resent as plain text."""
+    for index, part in enumerate(parts):
+        buttons = markup if index == len(parts) - 1 else None
+        try:
+            await reply_to.reply_text(part, parse_mode=ParseMode.HTML, reply_markup=buttons,
+                                      do_quote=True, link_preview_options=_NO_PREVIEW)
+        except BadRequest as error:
+            if "can't parse entities" not in error.message.lower():
+                raise
+            log.warning("Telegram rejected the formatting (%s); sending plain text", error.message)
+            await reply_to.reply_text(html_to_plain(part), reply_markup=buttons, do_quote=True)
+
+
+def _language(update: Update, text: str = "") -> str:
+    user = update.effective_user
+    if not text and update.effective_message and update.effective_message.text:
+        text = update.effective_message.text
+    return reply_language(text, user.language_code if user else None)
+
+
+def _addresses_bot(msg: Message, username: str, bot_id: int) -> bool:
+    replied = msg.reply_to_message
+    if replied and replied.from_user and replied.from_user.id == bot_id:
+        return True
+    mentions = msg.parse_entities([MessageEntityType.MENTION]).values()
+    return any(m.lower() == f"@{username}".lower() for m in mentions)
+
+
+def _without_mention(text: str, username: str) -> str:
+    return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
+
+
+def _question_of(msg: Message) -> str | None:
+    """The question an answer replied to, as the user asked it."""
+    text = _ASK_COMMAND.sub("", msg.text or "", count=1)
+    if msg.get_bot().username:
+        text = _without_mention(text, msg.get_bot().username)
+    return text.strip() or None

@@ -1,0 +1,101 @@
+"""Renders answers as Telegram HTML: every article and user string escaped, no part over the limit."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from bot.answers import Answer, Citation
+from bot.messages import message
+from bot.service import Source
+
+MAX_MESSAGE_CHARS = 4096  # Telegram's limit, counted on the text after entity parsing
+_TAG = re.compile(r"<[^>]+>")
+
+
+def escape(text: str) -> str:
+    """Text safe inside Telegram HTML: only <, > and & are special outside attributes."""
+    return html.escape(text, quote=False)
+
+
+def render_answer_html(answer: Answer, language: str) -> list[str]:
+    """The answer as message parts; declines are one plain sentence, never quotes."""
+    if not answer.answered:
+        return [escape(message(language, "declined"))]
+    return render_citations_html(answer.citations, language)
+
+
+def render_citations_html(citations: tuple[Citation, ...], language: str, heading: str | None = None) -> list[str]:
+    """Numbered quotes in blockquotes, then the sources they came from."""
+    blocks = [f"<b>{escape(heading)}</b>"] if heading else []
+    for citation in citations:
+        blocks += _quote_blocks(citation)
+    blocks.append(f"<b>{escape(message(language, 'sources_heading'))}</b>")
+    blocks += [f"[{c.n}] {source_html(c, language)}" for c in citations]
+    return pack(blocks)
+
+
+def source_html(citation: Citation, language: str) -> str:
+    title = escape(citation.title)
+    if citation.url:
+        title = f'<a href="{html.escape(citation.url, quote=True)}">{title}</a>'
+    return f"{title}, {escape(message(language, 'paragraph', n=citation.paragraph))}"
+
+
+def render_paragraph_html(title: str, paragraph: int, text: str, language: str) -> list[str]:
+    """A cited paragraph in full, folded in an expandable blockquote."""
+    heading = f"<b>{escape(message(language, 'full_paragraph', n=paragraph, title=title))}</b>"
+    return pack([heading] + _wrapped("<blockquote expandable>", "</blockquote>", text))
+
+
+def render_sources_html(sources: list[Source], language: str) -> list[str]:
+    blocks = [f"<b>{escape(message(language, 'sources_title'))}</b>"]
+    for source in sources:
+        article = source.article
+        title = escape(article.title)
+        if article.url:
+            title = f'<a href="{html.escape(article.url, quote=True)}">{title}</a>'
+        details = [escape(d) for d in (article.published, message(language, "passages", count=source.passages)) if d]
+        blocks.append(f"• {title} ({', '.join(details)})")
+    return pack(blocks)
+
+
+def html_to_plain(text: str) -> str:
+    """What the reader would see, for resending when Telegram rejects the formatting."""
+    return html.unescape(_TAG.sub("", text))
+
+
+def visible_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units of the text after entity parsing."""
+    return len(html_to_plain(text).encode("utf-16-le")) // 2
+
+
+def pack(blocks: list[str], limit: int = MAX_MESSAGE_CHARS) -> list[str]:
+    """Join balanced blocks with blank lines into as few parts as fit in `limit` each."""
+    parts: list[str] = []
+    current = ""
+    for block in blocks:
+        candidate = f"{current}\n\n{block}" if current else block
+        if current and visible_length(candidate) > limit:
+            parts.append(current)
+            candidate = block
+        current = candidate
+    return parts + [current] if current else parts
+
+
+def _quote_blocks(citation: Citation) -> list[str]:
+    return _wrapped(f"<b>[{citation.n}]</b>\n<blockquote>", "</blockquote>", citation.quote)
+
+
+def _wrapped(opening: str, closing: str, text: str, limit: int = MAX_MESSAGE_CHARS - 100) -> list[str]:
+    """`text` escaped inside the tags, cut at word boundaries into blocks that each fit a message."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest.encode("utf-16-le")) // 2 > limit:
+        # Half the limit in characters is safe even if every character takes two UTF-16 units.
+        cut = rest.rfind(" ", 0, limit // 2)
+        cut = cut if cut > 0 else limit // 2
+        pieces.append(rest[:cut])
+        rest = rest[cut:].lstrip()
+    pieces.append(rest)
+    return [f"{opening}{escape(piece)}{closing}" for piece in pieces]

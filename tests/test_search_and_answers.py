@@ -1,0 +1,88 @@
+"""Hybrid search and answer composition over a small corpus with the fake embedder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fake_embedder import FakeEmbedder
+
+from bot.answers import compose_answer
+from bot.service import QuoteService
+from bot.settings import Settings
+from index.building import refresh_index
+from index.relevance import LEXICAL_DECLINE_MODEL
+from index.search import Searcher
+from index.store import load_index
+
+CORPUS = [
+    {"id": "rice", "title": "Harga beras", "text": "Harga beras di Jakarta naik tajam pekan ini. Pedagang mengeluh."},
+    {"id": "flood", "title": "Banjir", "text": "Banjir merendam ratusan rumah di Bekasi. Warga mengungsi ke masjid."},
+    {"id": "train", "title": "Kereta", "text": "Kereta cepat Jakarta Bandung mulai beroperasi. Tiketnya mahal."},
+    {"id": "chess", "title": "Catur", "text": "Pecatur muda Indonesia menang di turnamen Belanda."},
+]
+
+
+@pytest.fixture
+def corpus_service(tmp_path: Path, embedder: FakeEmbedder) -> QuoteService:
+    seeds = tmp_path / "corpus"
+    seeds.mkdir()
+    (seeds / "news.jsonl").write_text("\n".join(json.dumps(row) for row in CORPUS), encoding="utf-8")
+    settings = Settings(seeds_dir=seeds, data_dir=tmp_path / "data", top_k=4)
+    return QuoteService.open(settings, embedder)[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("Berapa rumah yang direndam banjir di Bekasi?", "flood"),
+     ("Kapan kereta cepat beroperasi?", "train"),
+     ("Siapa yang menang turnamen catur?", "chess"),
+     ("harga beras naik", "rice")],
+)
+def test_the_article_that_holds_the_answer_comes_first(corpus_service: QuoteService, question: str, expected: str) -> None:
+    hits = corpus_service.searcher.search(question, k=4).hits
+    assert hits[0].passage.article_id == expected
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+
+
+def test_quotes_are_exact_article_text_with_paragraphs(corpus_service: QuoteService) -> None:
+    answer = corpus_service.ask("Ke mana warga mengungsi saat banjir?")
+    assert answer.answered
+    first = answer.citations[0]
+    article = corpus_service.stored.articles[first.article_id]
+    assert first.quote == article.text[first.start : first.end]
+    assert first.quote == "Warga mengungsi ke masjid."
+    assert (first.n, first.paragraph, first.title) == (1, 1, "Banjir")
+
+
+def test_unrelated_questions_are_declined_without_quotes(corpus_service: QuoteService) -> None:
+    answer = corpus_service.ask("Bagaimana cara membuat rendang padang?")
+    assert not answer.answered
+    assert answer.citations == () and answer.more == ()
+    assert answer.hits  # the hits are still reported, for --json
+
+
+def test_citations_are_numbered_and_never_repeat_a_quote(seeds: Path, tmp_path: Path, embedder: FakeEmbedder) -> None:
+    data = tmp_path / "data"
+    refresh_index(seeds, data, embedder, max_tokens=30)
+    stored = load_index(data, embedder.name, embedder.dimension)
+    result = Searcher(stored, embedder).search("Putin menyalahkan Amerika Serikat atas kebuntuan negosiasi nuklir", k=8)
+    answer = compose_answer(result, stored.articles, stored.lexical, LEXICAL_DECLINE_MODEL)
+    shown = answer.citations + answer.more
+    assert [c.n for c in shown] == list(range(1, len(shown) + 1))
+    spans = [(c.start, c.end) for c in shown]
+    assert all(a[1] <= b[0] or b[1] <= a[0] for i, a in enumerate(spans) for b in spans[i + 1 :])
+    text = stored.articles["000_fa119bf131a3472f"].text
+    assert all(text[c.start : c.end] == c.quote for c in shown)
+    assert answer.citations[0].quote.startswith("Vladimir Putin menyalahkan Amerika Serikat (AS)")
+    assert answer.citations[0].paragraph == 8
+
+
+def test_example_questions_come_from_the_articles(seeds: Path, settings: Settings, embedder: FakeEmbedder) -> None:
+    service = QuoteService.open(settings, embedder)[0]
+    examples = service.example_questions("en")
+    assert len(examples) == 2
+    assert all(example.removeprefix("What is said about ").rstrip("?") in service.stored.articles[
+        "000_fa119bf131a3472f"].text for example in examples)

@@ -1,0 +1,118 @@
+"""The index folder: incremental refresh, atomic replacement, incompatible and corrupt indexes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fake_embedder import FakeEmbedder
+
+from index import store
+from index.building import refresh_index
+from index.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
+from index.store import load_index, read_manifest
+
+
+def write_article(seeds: Path, name: str, text: str) -> None:
+    (seeds / name).write_text(text, encoding="utf-8")
+
+
+def test_refresh_is_a_no_op_when_nothing_changed(seeds: Path, tmp_path: Path, embedder: FakeEmbedder) -> None:
+    data = tmp_path / "data"
+    first = refresh_index(seeds, data, embedder)
+    encoded = embedder.documents_encoded
+    second = refresh_index(seeds, data, embedder)
+    assert first.changed and not second.changed
+    assert embedder.documents_encoded == encoded
+    assert read_manifest(data).passage_count == first.passages
+
+
+def test_editing_one_article_re_embeds_only_that_article(seeds: Path, tmp_path: Path, embedder: FakeEmbedder) -> None:
+    data = tmp_path / "data"
+    write_article(seeds, "b.txt", "Harga beras naik. Petani senang.")
+    refresh_index(seeds, data, embedder)
+    before = load_index(data, embedder.name, embedder.dimension)
+    seed_vectors = before.vectors_of("000_fa119bf131a3472f")
+    encoded = embedder.documents_encoded
+    write_article(seeds, "b.txt", "Harga beras turun. Petani sedih.")
+    report = refresh_index(seeds, data, embedder)
+    after = load_index(data, embedder.name, embedder.dimension)
+    assert report.embedded_articles == 1
+    assert embedder.documents_encoded - encoded == len([p for p in after.passages if p.article_id == "b"])
+    assert (after.vectors_of("000_fa119bf131a3472f") == seed_vectors).all()
+    assert "turun" in after.articles["b"].text
+
+
+def test_removing_an_article_drops_its_passages(seeds: Path, tmp_path: Path, embedder: FakeEmbedder) -> None:
+    data = tmp_path / "data"
+    write_article(seeds, "b.txt", "Harga beras naik.")
+    refresh_index(seeds, data, embedder)
+    (seeds / "b.txt").unlink()
+    report = refresh_index(seeds, data, embedder)
+    stored = load_index(data, embedder.name, embedder.dimension)
+    assert report.removed_articles == 1 and report.embedded_articles == 0
+    assert {p.article_id for p in stored.passages} == {"000_fa119bf131a3472f"}
+
+
+def test_a_crash_mid_build_leaves_the_previous_index_usable(
+    seeds: Path, tmp_path: Path, embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    refresh_index(seeds, data, embedder)
+    manifest = (data / store.MANIFEST_NAME).read_text()
+    write_article(seeds, "b.txt", "Harga beras naik.")
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "_write_database", crash)
+    with pytest.raises(OSError):
+        refresh_index(seeds, data, embedder)
+    assert (data / store.MANIFEST_NAME).read_text() == manifest
+    stored = load_index(data, embedder.name, embedder.dimension)
+    assert set(stored.articles) == {"000_fa119bf131a3472f"}
+
+
+def test_an_index_built_by_another_model_is_explained(seeds: Path, tmp_path: Path, embedder: FakeEmbedder) -> None:
+    data = tmp_path / "data"
+    refresh_index(seeds, data, embedder)
+    other = FakeEmbedder(dimension=32, name="other-model")
+    with pytest.raises(IndexIncompatibleError, match="kutip index --rebuild"):
+        load_index(data, other.name, other.dimension)
+    with pytest.raises(IndexIncompatibleError, match="fake-hash-embedder"):
+        refresh_index(seeds, data, other)
+    assert refresh_index(seeds, data, other, rebuild=True).changed
+
+
+@pytest.mark.parametrize("victim", [store.DENSE_NAME, store.DATABASE_NAME])
+def test_a_truncated_file_is_detected(seeds: Path, tmp_path: Path, embedder: FakeEmbedder, victim: str) -> None:
+    data = tmp_path / "data"
+    refresh_index(seeds, data, embedder)
+    path = data / read_manifest(data).generation / victim
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(IndexCorruptError, match="rebuild"):
+        load_index(data, embedder.name, embedder.dimension)
+
+
+def test_a_garbled_manifest_is_detected(seeds: Path, tmp_path: Path, embedder: FakeEmbedder) -> None:
+    data = tmp_path / "data"
+    refresh_index(seeds, data, embedder)
+    (data / store.MANIFEST_NAME).write_text('{"format_version": 1, "generation": ')
+    with pytest.raises(IndexCorruptError, match="manifest.json"):
+        load_index(data, embedder.name, embedder.dimension)
+
+
+def test_a_missing_index_says_how_to_build_it(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissingError, match="kutip index"):
+        read_manifest(tmp_path / "nothing")
+
+
+def test_stored_passages_round_trip_to_article_text(seeds: Path, tmp_path: Path, embedder: FakeEmbedder) -> None:
+    data = tmp_path / "data"
+    refresh_index(seeds, data, embedder)
+    stored = load_index(data, embedder.name, embedder.dimension)
+    for passage in stored.passages:
+        article = stored.articles[passage.article_id]
+        assert article.text[passage.start : passage.end] == passage.text
+        for sentence in passage.sentences:
+            assert passage.start <= sentence.start < sentence.end <= passage.end
