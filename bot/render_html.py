@@ -30,9 +30,9 @@ def render_citations_html(citations: tuple[Citation, ...], language: str, headin
     blocks = [f"<b>{escape(heading)}</b>"] if heading else []
     for citation in citations:
         blocks += _quote_blocks(citation)
-    blocks.append(f"<b>{escape(message(language, 'sources_heading'))}</b>")
-    blocks += [f"[{c.n}] {source_html(c, language)}" for c in citations]
-    return pack(blocks)
+    sources = [f"<b>{escape(message(language, 'sources_heading'))}</b>"]
+    sources += [f"[{c.n}] {source_html(c, language)}" for c in citations]
+    return pack(blocks + ["\n".join(sources)])
 
 
 def source_html(citation: Citation, language: str) -> str:
@@ -49,15 +49,15 @@ def render_paragraph_html(title: str, paragraph: int, text: str, language: str) 
 
 
 def render_sources_html(sources: list[Source], language: str) -> list[str]:
-    blocks = [f"<b>{escape(message(language, 'sources_title'))}</b>"]
+    lines = [f"<b>{escape(message(language, 'sources_title'))}</b>"]
     for source in sources:
         article = source.article
         title = escape(article.title)
         if article.url:
             title = f'<a href="{html.escape(article.url, quote=True)}">{title}</a>'
         details = [escape(d) for d in (article.published, message(language, "passages", count=source.passages)) if d]
-        blocks.append(f"• {title} ({', '.join(details)})")
-    return pack(blocks)
+        lines.append(f"• {title} ({', '.join(details)})")
+    return pack(lines, separator="\n")
 
 
 def html_to_plain(text: str) -> str:
@@ -70,12 +70,12 @@ def visible_length(text: str) -> int:
     return len(html_to_plain(text).encode("utf-16-le")) // 2
 
 
-def pack(blocks: list[str], limit: int = MAX_MESSAGE_CHARS) -> list[str]:
-    """Join balanced blocks with blank lines into as few parts as fit in `limit` each."""
+def pack(blocks: list[str], limit: int = MAX_MESSAGE_CHARS, separator: str = "\n\n") -> list[str]:
+    """Join balanced blocks into as few parts as fit in `limit` each."""
     parts: list[str] = []
     current = ""
     for block in blocks:
-        candidate = f"{current}\n\n{block}" if current else block
+        candidate = f"{current}{separator}{block}" if current else block
         if current and visible_length(candidate) > limit:
             parts.append(current)
             candidate = block

@@ -1,0 +1,77 @@
+"""Rendering for Telegram and the terminal: escaping, numbering, sources, splitting under the limit."""
+
+from __future__ import annotations
+
+import re
+
+from bot.answers import Answer, Citation
+from bot.render_html import MAX_MESSAGE_CHARS, html_to_plain, render_answer_html, render_paragraph_html, visible_length
+from bot.render_text import render_answer_text
+
+
+def citation(n: int, quote: str, title: str = "Judul <b>tebal</b> & co", url: str | None = "https://x.id/a?b=1&c=2") -> Citation:
+    return Citation(n, "a", title, url, n + 2, f"a#{n}", quote, 0, len(quote), 0.9)
+
+
+def answer(*citations: Citation) -> Answer:
+    return Answer("q", True, citations, (), ())
+
+
+def balanced(html: str) -> bool:
+    stack: list[str] = []
+    for closing, name in re.findall(r"<(/?)([a-z-]+)[^>]*>", html):
+        if closing:
+            if not stack or stack.pop() != name:
+                return False
+        else:
+            stack.append(name)
+    return not stack
+
+
+def test_article_and_user_text_is_escaped() -> None:
+    [part] = render_answer_html(answer(citation(1, 'Dia berkata "<script>" & pergi')), "en")
+    assert 'berkata "&lt;script&gt;" &amp; pergi' in part
+    assert "Judul &lt;b&gt;tebal&lt;/b&gt; &amp; co" in part
+    assert 'href="https://x.id/a?b=1&amp;c=2"' in part
+    assert html_to_plain(part).count('"<script>"') == 1
+
+
+def test_quotes_are_numbered_blockquotes_followed_by_cited_sources() -> None:
+    [part] = render_answer_html(answer(citation(1, "Satu."), citation(2, "Dua.", url=None)), "id")
+    assert part.index("<b>[1]</b>\n<blockquote>Satu.</blockquote>") < part.index("<b>[2]</b>")
+    assert "<b>Sumber</b>\n[1] " in part
+    assert "[2] Judul &lt;b&gt;tebal&lt;/b&gt; &amp; co, paragraf 4" in part
+    assert "[1] <a href=" in part
+
+
+def test_long_answers_are_split_into_balanced_parts_under_the_limit() -> None:
+    long_quote = "Kalimat panjang sekali dengan banyak kata. " * 60  # ~2,600 characters each
+    parts = render_answer_html(answer(*(citation(n, long_quote) for n in range(1, 5))), "en")
+    assert len(parts) > 1
+    assert all(visible_length(p) <= MAX_MESSAGE_CHARS and balanced(p) for p in parts)
+    assert "".join(html_to_plain(p) for p in parts).count(long_quote.strip()) == 4
+
+
+def test_a_quote_longer_than_a_message_is_cut_at_words_in_separate_blockquotes() -> None:
+    huge = "kata " * 3000
+    parts = render_paragraph_html("T", 3, huge, "en")
+    assert len(parts) >= 2
+    assert all(visible_length(p) <= MAX_MESSAGE_CHARS and balanced(p) for p in parts)
+    assert all("<blockquote expandable>" in p for p in parts)
+
+
+def test_visible_length_counts_utf16_units_after_entities() -> None:
+    assert visible_length("<b>a&amp;b</b>") == 3
+    assert visible_length("😀") == 2
+
+
+def test_declining_shows_no_quotes() -> None:
+    declined = Answer("q", False, (), (), ())
+    assert render_answer_html(declined, "en") == [render_answer_text(declined, "en")]
+    assert "/sources" in render_answer_text(declined, "id")
+
+
+def test_terminal_answer_lists_quotes_then_sources() -> None:
+    text = render_answer_text(answer(citation(1, "Satu dua tiga.")), "en")
+    assert text.startswith("[1] “Satu dua tiga.”")
+    assert text.endswith("Sources:\n[1] Judul <b>tebal</b> & co, paragraph 3 (https://x.id/a?b=1&c=2)")
