@@ -41,6 +41,8 @@ def chat_reply(service: QuoteService, text: str, language: str) -> str | None:
         return message(language, "chat_help")
     if command == "/sources":
         return render_sources_text(service.sources(), language)
+    if command == "/ask":
+        text = text[len(command):].strip()
     if not text:
         return message(language, "empty_question", example=service.example_questions(language)[0])
     if len(text) > MAX_QUESTION_CHARS:

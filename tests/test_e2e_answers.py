@@ -1,0 +1,50 @@
+"""End to end with the real model on the seed article: Indonesian, English and off-topic questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.service import QuoteService
+
+pytestmark = pytest.mark.e2e
+SEED_ID = "000_fa119bf131a3472f"
+
+ANSWERABLE = [
+    # (question, a phrase the first quote must contain)
+    ("Siapa yang disalahkan Putin atas kebuntuan negosiasi nuklir?", "menyalahkan Amerika Serikat"),
+    ("Di mana forum ekonomi tahunan itu diadakan?", "St. Petersburg"),
+    ("Berapa negara yang kepala kantor beritanya hadir dalam sesi virtual?", "16 negara"),
+    ("Pendekatan apa yang dipilih Moskow untuk denuklirisasi Korea Utara?", "pendekatan bertahap"),
+    ("Who did Putin blame for the deadlock in the nuclear negotiations?", "Amerika Serikat"),
+    ("How many countries' news agency heads attended the virtual session?", "16 negara"),
+    ("Why did the nuclear talks between Pyongyang and Washington fail?", "tidak ada titik temu"),
+]
+OFF_TOPIC = [
+    "Bagaimana cara membuat rendang padang yang empuk?",
+    "Siapa pemenang Piala Dunia sepak bola 2018?",
+    "What is the capital of Australia?",
+    "How do I reset my iPhone password?",
+    "Berapa harga tiket kereta cepat Jakarta Bandung?",
+]
+
+
+@pytest.mark.parametrize(("question", "phrase"), ANSWERABLE)
+def test_answers_quote_the_passage_that_answers(real_service: QuoteService, question: str, phrase: str) -> None:
+    answer = real_service.ask(question)
+    assert answer.answered, question
+    text = real_service.stored.articles[SEED_ID].text
+    assert all(c.quote == text[c.start : c.end] for c in answer.citations)
+    assert any(phrase in c.quote for c in answer.citations[:2]), [c.quote for c in answer.citations]
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_off_topic_questions_are_declined(real_service: QuoteService, question: str) -> None:
+    answer = real_service.ask(question)
+    assert not answer.answered, [h.passage.text[:60] for h in answer.hits[:1]]
+    assert answer.citations == ()
+
+
+def test_the_suggested_example_questions_are_answered(real_service: QuoteService) -> None:
+    for language in ("id", "en"):
+        for question in real_service.example_questions(language):
+            assert real_service.ask(question).answered, question

@@ -1,0 +1,34 @@
+"""The terminal chat, driven through stdin of a real `kutip chat` process with the real model."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import SEED
+
+pytestmark = pytest.mark.e2e
+
+
+def test_terminal_chat_answers_lists_sources_and_quits(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEED, seeds / SEED.name)
+    env = {**os.environ, "KUTIP_SEEDS_DIR": str(seeds), "KUTIP_DATA_DIR": str(tmp_path / "data"),
+           "TELEGRAM_BOT_TOKEN": ""}
+    stdin = "/sources\nSiapa yang disalahkan Putin atas kebuntuan negosiasi nuklir?\n\nresep rendang\n/quit\n"
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "run"], input=stdin, capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=240)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "starting the terminal chat" in done.stderr
+    assert "Presiden Rusia Vladimir Putin menyerukan" in out  # /sources lists the derived title
+    assert "[1] “" in out and "menyalahkan Amerika Serikat" in out
+    assert "paragraf 8" in out
+    assert "Silakan ajukan pertanyaan" in out or "Please ask a question" in out
+    assert "tidak menemukan jawabannya" in out  # the off-topic question is declined in Indonesian
+    assert "Traceback" not in done.stderr
