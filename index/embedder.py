@@ -47,7 +47,7 @@ class SentenceTransformerEmbedder:
                 "to use the bundled multilingual-e5-small."
             ) from error
         self.name = name or str(model)
-        self.dimension = int(self._model.get_sentence_embedding_dimension() or 0)
+        self.dimension = int(self._model.get_embedding_dimension() or 0)
         self.max_tokens = int(self._model.max_seq_length)
         self._prompts = dict(self._model.prompts)
 

@@ -1,27 +1,16 @@
-"""A local fake of the Telegram Bot API that rejects what Telegram rejects, for PTB's real client.
-
-Point python-telegram-bot at it with
-``ApplicationBuilder().token(fake.token).base_url(fake.base_url).base_file_url(fake.base_file_url)``.
-
-Fidelity notes. The HTML parser is a port of tdlib's ``parse_html`` (the code behind the Bot API
-server), error texts included; the text then goes through tdlib's ``fix_formatted_text`` steps
-(control characters, whitespace trimming, splitting bold/italic around code, the 100-entity cap,
-automatic url/mention/hashtag/command/email entities). Known simplifications: MarkdownV2 is not
-implemented (rejected with a clear 400), automatic entity detection covers url, email, mention,
-hashtag and bot_command only, link normalisation is approximate, flood limits are not simulated
-(inject them with ``fail_next``), and inline-mode messages are not supported.
-"""
+"""A local fake of the Telegram Bot API that rejects what Telegram rejects, for PTB's real client."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import json
+import logging
 import re
 import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
@@ -86,13 +75,16 @@ JSON_FIELDS = frozenset(
     "reply_markup entities caption_entities allowed_updates commands scope reply_parameters "
     "link_preview_options".split()
 )
-INT_FIELDS = frozenset("message_id offset limit timeout max_connections cache_time reply_to_message_id".split())
+INT_FIELDS = frozenset(
+    "message_id offset limit timeout max_connections cache_time reply_to_message_id".split()
+)
 BOOL_FIELDS = frozenset(
     "drop_pending_updates show_alert disable_notification protect_content "
     "allow_sending_without_reply disable_web_page_preview".split()
 )
 
 T = TypeVar("T")
+LOGGER = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -140,18 +132,19 @@ class SentMessage:
 
     def spans(self, entity_type: str) -> list[str]:
         """The pieces of text covered by entities of one type, e.g. ``spans("bold")``."""
-        units = self.text.encode("utf-16-le")
-        return [
-            units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
-            for e in self.entities
-            if e["type"] == entity_type
-        ]
+        return [entity_text(self.text, e) for e in self.entities if e["type"] == entity_type]
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
         """The inline keyboard's buttons, row after row."""
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
         return [button for row in rows for button in row]
+
+
+def entity_text(text: str, entity: Mapping[str, Any]) -> str:
+    """The piece of ``text`` a Bot API entity covers (its offsets count UTF-16 code units)."""
+    units = text.encode("utf-16-le")
+    return units[2 * entity["offset"] : 2 * (entity["offset"] + entity["length"])].decode("utf-16-le")
 
 
 @dataclass
@@ -260,8 +253,8 @@ class _HtmlParser:
             self.fail(f'Can\'t find end tag corresponding to start tag "{self.stack[-1].tag}"')
         text = "".join(self.out)
         if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
-            raise ApiError(400, "Bad Request: can't parse entities: Text contains invalid Unicode "
-                           "characters after decoding HTML entities, check for unmatched surrogate code units")
+            self.fail("Text contains invalid Unicode characters after decoding HTML entities, "
+                      "check for unmatched surrogate code units")
         for entity in self.entities:
             if entity["type"] == "code":
                 entity.pop("language", None)  # a language counts only on <pre><code>
@@ -366,7 +359,8 @@ class _HtmlParser:
         elif top.tag == "code" and same_span and last["type"] == "pre" and top.argument:
             last["language"] = top.argument
         elif top.tag == "code":
-            self.entities.append({"type": "code", **span, **({"language": top.argument} if top.argument else {})})
+            language = {"language": top.argument} if top.argument else {}
+            self.entities.append({"type": "code", **span, **language})
         else:
             kind = "expandable_blockquote" if top.argument else "blockquote"
             self.entities.append({"type": kind, **span})
@@ -576,7 +570,8 @@ def _given_entities(text: str, raw: Any) -> list[dict[str, Any]]:
                            "the end of the text or in the middle of a character")
         extras = {k: v for k, v in entity.items() if k not in ("type", "offset", "length")}
         if entity.get("type") in USER_ENTITY_TYPES:  # the others are found again by Telegram
-            result.append({"type": entity["type"], "start": index[start], "end": index[start + length], **extras})
+            span = {"start": index[start], "end": index[start + length]}
+            result.append({"type": entity["type"], **span, **extras})
     return result
 
 
@@ -640,7 +635,8 @@ def parse_inline_keyboard(raw: Any) -> dict[str, Any] | None:
         raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
     rows = raw["inline_keyboard"]
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise ApiError(400, 'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays')
+        raise ApiError(400, 'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup '
+                       "should be an Array of Arrays")
     kept = [[b for b in map(_parse_button, row) if b is not None] for row in rows]
     kept = [row for row in kept if row]
     return {"inline_keyboard": kept} if kept else None
@@ -661,7 +657,8 @@ def _parse_button(button: Any) -> dict[str, Any] | None:
     if "url" in button:
         url = _checked_link(str(button["url"]))
         if url is None:
-            raise ApiError(400, f"Bad Request: inline keyboard button URL '{button['url']}' is invalid: Wrong HTTP URL")
+            problem = f"URL '{button['url']}' is invalid: Wrong HTTP URL"
+            raise ApiError(400, f"Bad Request: inline keyboard button {problem}")
         button = {**button, "url": url}
     return dict(button)
 
@@ -673,6 +670,15 @@ def check_callback_data(markup: dict[str, Any] | None) -> None:
             data = button.get("callback_data")
             if data is not None and not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA_BYTES:
                 raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+
+def _number(value: Any, default: float) -> float:
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else default
+
+
+def _without_reply(message: dict[str, Any]) -> dict[str, Any]:
+    """A replied-to message as Telegram embeds it: one level deep, without its own reply."""
+    return {k: v for k, v in message.items() if k != "reply_to_message"}
 
 
 def decode_params(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -711,7 +717,16 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
 
 
 class FakeTelegram:
-    """A Bot API server on 127.0.0.1 with controls to play the users and to watch the bot."""
+    """A Bot API server on 127.0.0.1 with controls to play the users and to watch the bot.
+
+    Point PTB at it with ``ApplicationBuilder().token(fake.token).base_url(fake.base_url)
+    .base_file_url(fake.base_file_url)``. The HTML parser is a port of tdlib's ``parse_html`` (the
+    code behind the Bot API server), error texts included; the text then goes through tdlib's
+    ``fix_formatted_text`` steps (control characters, whitespace trimming, bold/italic cut around
+    code, the 100-entity cap, automatic url/email/mention/hashtag/bot_command entities).
+    Simplifications: no MarkdownV2 (a clear 400), approximate link normalisation, no flood
+    limits (inject them with ``fail_next``), no inline-mode messages.
+    """
 
     def __init__(
         self,
@@ -732,6 +747,7 @@ class FakeTelegram:
         self.port = 0
         self.sent: list[SentMessage] = []  # every accepted sendMessage, in order
         self.edits: list[SentMessage] = []  # every accepted edit, in order
+        self.deleted: list[tuple[int, int]] = []  # (chat_id, message_id) of deleted messages
         self.calls: list[Call] = []  # every request, accepted or not
         self.undelivered: list[dict[str, Any]] = []  # updates Telegram would not hand to this bot
         self.commands: dict[str, list[dict[str, str]]] = {}  # scope+language -> setMyCommands list
@@ -824,10 +840,8 @@ class FakeTelegram:
         With ``edited=True`` the user edits ``message_id`` (default: their latest message there).
         Returns the update, also when privacy mode keeps it from the bot (see ``undelivered``).
         """
-        content = {"text": text, "entities": entities if entities is not None else
-                   _api_entities(text, find_entities(text))}  # fmt: skip
-        if not content["entities"]:
-            del content["entities"]
+        found = entities if entities is not None else _api_entities(text, find_entities(text))
+        content = {"text": text, **({"entities": found} if found else {})}
         return self._push_user_message(
             chat_id, content, user_id=user_id, first_name=first_name, language_code=language_code,
             chat_type=chat_type, reply_to_message=reply_to_message, edited=edited, message_id=message_id,
@@ -901,7 +915,9 @@ class FakeTelegram:
         """The bot's message as it stands now, after any edits."""
         return self._latest[(chat_id, message_id)]
 
-    async def wait_for_messages(self, chat_id: int, count: int = 1, timeout: float = 3.0) -> list[SentMessage]:
+    async def wait_for_messages(
+        self, chat_id: int, count: int = 1, timeout: float = 3.0
+    ) -> list[SentMessage]:
         """The first ``count`` messages the bot sent to ``chat_id``, once they exist."""
 
         def ready() -> list[SentMessage] | None:
@@ -953,7 +969,8 @@ class FakeTelegram:
 
     def drop_next(self, method: str, times: int = 1) -> None:
         """Reset the connection on the next ``times`` calls of ``method``: a network error."""
-        self._faults.setdefault(method.lower(), []).append(_Fault(0, "connection reset", None, times, drop=True))
+        fault = _Fault(0, "connection reset", None, times, drop=True)
+        self._faults.setdefault(method.lower(), []).append(fault)
 
     @property
     def webhook_secret(self) -> str | None:
@@ -984,7 +1001,8 @@ class FakeTelegram:
             token = request.match_info["token"]
             if token != self.token:
                 # Telegram: 401 for a well-formed token it does not know, 404 for a malformed one.
-                raise ApiError(401, "Unauthorized") if re.fullmatch(r"\d+:[\w-]+", token) else ApiError(404, "Not Found")
+                well_formed = re.fullmatch(r"\d+:[\w-]+", token)
+                raise ApiError(401, "Unauthorized") if well_formed else ApiError(404, "Not Found")
             if entry is None:
                 raise ApiError(404, "Not Found")
             params = decode_params(params)
@@ -998,6 +1016,11 @@ class FakeTelegram:
                 raise ApiError(fault.status, fault.description, fault.retry_after)
             result = await entry[1](params)
         except ApiError as error:
+            self.calls.append(Call(name, params, error.status, error.description))
+            return error.response()
+        except Exception as crash:  # a bug in the fake must not pass for a network error
+            LOGGER.exception("fake Telegram failed on %s", name)
+            error = ApiError(500, f"Internal Server Error: the fake crashed: {crash!r}")
             self.calls.append(Call(name, params, error.status, error.description))
             return error.response()
         self.calls.append(Call(name, params, 200))
@@ -1021,7 +1044,8 @@ class FakeTelegram:
     def _ensure_chat(self, chat_id: int, chat_type: str, user: dict[str, Any]) -> dict[str, Any]:
         if chat_type == "private" and chat_id != user["id"]:
             raise ValueError(f"a private chat's id is its user's id: chat {chat_id}, user {user['id']}")
-        if chat_type == "group" and chat_id >= 0 or chat_type == "supergroup" and chat_id > -1_000_000_000_000:
+        too_high = {"group": 0, "supergroup": -1_000_000_000_000}.get(chat_type)
+        if too_high is not None and chat_id >= too_high:
             raise ValueError(f"a {chat_type}'s id is negative (supergroups: -100…); got {chat_id}")
         if chat_type not in ("private", "group", "supergroup"):
             raise ValueError(f"unknown chat type {chat_type!r}")
@@ -1030,7 +1054,8 @@ class FakeTelegram:
             raise ValueError(f"chat {chat_id} is a {chat['type']}, not a {chat_type}")
         if chat is None:
             chat = {"id": chat_id, "type": chat_type}
-            chat.update({"first_name": user["first_name"]} if chat_type == "private" else {"title": "Test group"})
+            private = chat_type == "private"
+            chat.update({"first_name": user["first_name"]} if private else {"title": "Test group"})
             self._chats[chat_id] = chat
         return chat
 
@@ -1039,18 +1064,25 @@ class FakeTelegram:
         reply_to_message: int | None, first_name: str = "Ani", language_code: str = "en",
         edited: bool = False, message_id: int | None = None,
     ) -> dict[str, Any]:  # fmt: skip
-        sender_id = user_id if user_id is not None else chat_id if chat_type == "private" else DEFAULT_USER_ID
+        default_id = chat_id if chat_type == "private" else DEFAULT_USER_ID
+        sender_id = default_id if user_id is None else user_id
         sender = self._user(sender_id, first_name, language_code)
         chat = self._ensure_chat(chat_id, chat_type, sender)
-        message: dict[str, Any] = {"message_id": 0, "from": sender, "chat": chat, "date": int(time.time())}
-        if reply_to_message is not None:
-            message["reply_to_message"] = self._reply_copy(chat_id, reply_to_message)
         if edited:
-            message["message_id"] = message_id or self._latest_from(chat_id, sender_id)
-            message["edit_date"] = int(time.time())
+            original = self._messages.get((chat_id, message_id or self._latest_from(chat_id, sender_id)))
+            if original is None:
+                raise ValueError(f"no message {message_id} in chat {chat_id} to edit")
+            kept = {k: v for k, v in original.items() if k not in ("text", "entities")}
+            message = {**kept, **content, "edit_date": int(time.time())}
         else:
-            message["message_id"] = self._next_message_id(chat_id)
-        message.update(content)
+            message_id = self._next_message_id(chat_id)
+            message = {"message_id": message_id, "from": sender, "chat": chat, "date": int(time.time())}
+            if reply_to_message is not None:
+                replied = self._messages.get((chat_id, reply_to_message))
+                if replied is None:
+                    raise ValueError(f"no message {reply_to_message} in chat {chat_id} to reply to")
+                message["reply_to_message"] = _without_reply(replied)
+            message.update(content)
         self._messages[(chat_id, message["message_id"])] = message
         kind = "edited_message" if edited else "message"
         if not self._concerns_bot(message):
@@ -1059,14 +1091,11 @@ class FakeTelegram:
             return update
         return self._enqueue(kind, message)
 
-    def _reply_copy(self, chat_id: int, message_id: int) -> dict[str, Any]:
-        original = self._messages.get((chat_id, message_id))
-        if original is None:
-            raise ValueError(f"no message {message_id} in chat {chat_id} to reply to")
-        return {k: v for k, v in original.items() if k != "reply_to_message"}  # Telegram nests one level
-
     def _latest_from(self, chat_id: int, user_id: int) -> int:
-        mine = [mid for (cid, mid), m in self._messages.items() if cid == chat_id and m["from"]["id"] == user_id]
+        mine = [
+            mid for (cid, mid), message in self._messages.items()
+            if cid == chat_id and message["from"]["id"] == user_id
+        ]  # fmt: skip
         if not mine:
             raise ValueError(f"user {user_id} has no message in chat {chat_id} to edit")
         return max(mine)
@@ -1081,9 +1110,8 @@ class FakeTelegram:
         if message.get("reply_to_message", {}).get("from", {}).get("id") == self.bot_user["id"]:
             return True
         text = message.get("text") or message.get("caption") or ""
-        units = text.encode("utf-16-le")
         for entity in message.get("entities") or message.get("caption_entities") or []:
-            piece = units[2 * entity["offset"] : 2 * (entity["offset"] + entity["length"])].decode("utf-16-le")
+            piece = entity_text(text, entity)
             if entity["type"] == "mention" and piece[1:].lower() == self.username.lower():
                 return True
             if entity["type"] == "bot_command":
@@ -1111,8 +1139,8 @@ class FakeTelegram:
     def _reply_target(self, chat_id: int, params: dict[str, Any]) -> dict[str, Any] | None:
         reply = params.get("reply_parameters")
         if reply is None and "reply_to_message_id" in params:
-            reply = {"message_id": params["reply_to_message_id"],
-                     "allow_sending_without_reply": params.get("allow_sending_without_reply", False)}  # fmt: skip
+            anyway = params.get("allow_sending_without_reply", False)
+            reply = {"message_id": params["reply_to_message_id"], "allow_sending_without_reply": anyway}
         if reply is None:
             return None
         if not isinstance(reply, dict) or not isinstance(reply.get("message_id"), int):
@@ -1120,7 +1148,7 @@ class FakeTelegram:
         original = self._messages.get((chat_id, reply["message_id"]))
         if original is None and not reply.get("allow_sending_without_reply"):
             raise ApiError(400, "Bad Request: message to be replied not found")
-        return None if original is None else {k: v for k, v in original.items() if k != "reply_to_message"}
+        return None if original is None else _without_reply(original)
 
     def _editable(self, params: dict[str, Any]) -> dict[str, Any]:
         if "inline_message_id" in params:
@@ -1169,17 +1197,17 @@ class FakeTelegram:
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         if self.webhook is not None:
             raise ApiError(409, WEBHOOK_CONFLICT)
-        offset, limit = params.get("offset", 0), min(max(int(params.get("limit", 100)), 1), 100)
+        offset, limit = _number(params.get("offset"), 0), _number(params.get("limit"), 100)
         self._set_allowed(params.get("allowed_updates"))
-        if isinstance(offset, int) and offset < 0:
-            self._updates = self._updates[offset:]  # the last -offset updates; the rest forgotten
-        elif isinstance(offset, int) and offset > 0:
+        if offset < 0:
+            self._updates = self._updates[int(offset) :]  # the last -offset updates; the rest forgotten
+        elif offset > 0:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         self._poll_generation += 1
         generation = self._poll_generation
         self._wakeup.set()  # a poll still waiting is now superseded
         self._wakeup = wakeup = asyncio.Event()
-        wait = min(float(params.get("timeout", 0) or 0), self.long_poll_cap)
+        wait = min(_number(params.get("timeout"), 0), self.long_poll_cap)
         if not self._updates and wait > 0:
             try:
                 await asyncio.wait_for(wakeup.wait(), wait)
@@ -1187,7 +1215,7 @@ class FakeTelegram:
                 pass
             if generation != self._poll_generation:
                 raise ApiError(409, POLL_CONFLICT)
-        return self._updates[:limit]
+        return self._updates[: min(max(int(limit), 1), 100)]
 
     async def _set_webhook(self, params: dict[str, Any]) -> bool:
         url = str(params.get("url") or "")
@@ -1202,14 +1230,16 @@ class FakeTelegram:
         if parts.scheme.lower() != "https":
             raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
         if port not in (80, 88, 443, 8443):
-            raise ApiError(400, "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+            raise ApiError(400, "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, "
+                           "443 or 8443")
         secret = params.get("secret_token") or None
         if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
             raise ApiError(400, "Bad Request: secret token contains unallowed characters")
         self._set_allowed(params.get("allowed_updates"))
         if params.get("drop_pending_updates"):
             self._updates.clear()
-        self.webhook = {"url": url, "secret_token": secret, "max_connections": params.get("max_connections", 40)}
+        connections = params.get("max_connections", 40)
+        self.webhook = {"url": url, "secret_token": secret, "max_connections": connections}
         return True
 
     async def _delete_webhook(self, params: dict[str, Any]) -> bool:
@@ -1219,9 +1249,11 @@ class FakeTelegram:
         return True
 
     async def _get_webhook_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        info: dict[str, Any] = {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        pending = len(self._updates)
+        info: dict[str, Any] = {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
         if self.webhook is not None:
-            info.update(url=self.webhook["url"], max_connections=self.webhook["max_connections"], ip_address=HOST)
+            info.update(url=self.webhook["url"], max_connections=self.webhook["max_connections"])
+            info["ip_address"] = HOST
         if self._allowed_set_explicitly:
             info["allowed_updates"] = sorted(self._allowed)
         return info
@@ -1250,7 +1282,8 @@ class FakeTelegram:
         check_callback_data(markup)
         if "text" not in message:
             raise ApiError(400, "Bad Request: there is no text in the message to edit")
-        if (text, entities, markup) == (message["text"], message.get("entities", []), message.get("reply_markup")):
+        current = (message["text"], message.get("entities", []), message.get("reply_markup"))
+        if (text, entities, markup) == current:
             raise ApiError(400, NOT_MODIFIED)
         # Omitting reply_markup removes the keyboard: Telegram does not keep the old one.
         return self._replace(message, params, text=text, entities=entities or None, reply_markup=markup)
@@ -1274,6 +1307,7 @@ class FakeTelegram:
         chat = self._chat(params)
         if self._messages.pop((chat["id"], params.get("message_id")), None) is None:
             raise ApiError(400, "Bad Request: message to delete not found")
+        self.deleted.append((chat["id"], params["message_id"]))
         return True
 
     async def _answer_callback_query(self, params: dict[str, Any]) -> bool:

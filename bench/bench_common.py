@@ -1,0 +1,38 @@
+"""What the benchmarks share: where the eval data is, the real model, where results go."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+EVAL_DIR = ROOT.parent / "shared" / "eval"
+RESULTS_DIR = ROOT / "bench" / "results"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def load_real_embedder():  # type: ignore[no-untyped-def]
+    from bot.service import model_cache
+    from bot.settings import DEFAULT_CACHE_DIR
+    from index.embedder import load_embedder
+
+    cache = Path(os.environ.get("KUTIP_CACHE_DIR") or DEFAULT_CACHE_DIR)
+    return load_embedder(None, model_cache(cache))
+
+
+def machine() -> dict[str, object]:
+    return {"date": datetime.now(timezone.utc).date().isoformat(), "cpus": os.cpu_count(),
+            "processor": platform.processor() or platform.machine(), "python": platform.python_version()}
+
+
+def write_result(name: str, payload: dict[str, object]) -> Path:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    path.write_text(json.dumps({"machine": machine(), **payload}, indent=2), encoding="utf-8")
+    return path
