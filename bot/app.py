@@ -68,11 +68,20 @@ class RedactToken(logging.Filter):
         self.token = token
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.token:
-            rendered = record.getMessage()
-            if self.token in rendered:
-                record.msg, record.args = rendered.replace(self.token, "<token>"), None
+        if not self.token:
+            return True
+        rendered = record.getMessage()
+        if self.token in rendered:
+            record.msg, record.args = self.redact(rendered), None
+        if record.exc_info and not record.exc_text:
+            # Tracebacks quote it too (PTB's InvalidToken names the token): format them now, redacted.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.exc_text = self.redact(record.exc_text) if record.exc_text else record.exc_text
+        record.stack_info = self.redact(record.stack_info) if record.stack_info else record.stack_info
         return True
+
+    def redact(self, text: str) -> str:
+        return text.replace(self.token, "<token>")
 
 
 def build_application(service: QuoteService, settings: Settings) -> Application:

@@ -17,6 +17,7 @@ from bot.messages import MAX_QUESTION_CHARS, message
 from bot.render_html import (
     escape,
     html_to_plain,
+    pack,
     render_answer_html,
     render_citations_html,
     render_paragraph_html,
@@ -58,9 +59,9 @@ class KutipHandlers:
         language = _language(update)
         titles = [f"• {escape(s.article.title)}" for s in self.service.sources()]
         examples = [f"• <code>{escape(q)}</code>" for q in self.service.example_questions(language)]
-        text = "\n".join([escape(message(language, "greeting")), "", f"<b>{escape(message(language, 'knows'))}</b>",
-                          *titles, "", f"<b>{escape(message(language, 'examples'))}</b>", *examples])
-        await send_html(update.effective_message, [text])
+        lines = [escape(message(language, "greeting")), "", f"<b>{escape(message(language, 'knows'))}</b>",
+                 *titles, "", f"<b>{escape(message(language, 'examples'))}</b>", *examples]
+        await send_html(update.effective_message, pack(lines, separator="\n"))  # many articles: several parts
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Explain how to ask."""

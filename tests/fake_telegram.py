@@ -399,6 +399,17 @@ class FakeTelegram:
 
         return await self._wait_until(ready, timeout, f"{count} message(s) to chat {chat_id}")
 
+    async def wait_for_replies(
+        self, chat_id: int, message_id: int, count: int = 1, timeout: float = 3.0
+    ) -> list[SentMessage]:
+        """The first ``count`` messages the bot sent in reply to ``message_id``, once they exist."""
+
+        def ready() -> list[SentMessage] | None:
+            mine = [m for m in self.sent if (m.chat_id, m.reply_to_message_id) == (chat_id, message_id)]
+            return mine[:count] if len(mine) >= count else None
+
+        return await self._wait_until(ready, timeout, f"{count} repl(ies) to {message_id} in chat {chat_id}")
+
     async def wait_for_calls(self, method: str, count: int = 1, timeout: float = 3.0) -> list[Call]:
         """The first ``count`` calls of ``method``, accepted or not, once they exist."""
 

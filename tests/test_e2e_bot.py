@@ -1,0 +1,489 @@
+"""End to end: the real application and model, driven through PTB's own client by the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_embedder import FakeEmbedder
+from fake_telegram import FakeTelegram, SentMessage
+from telegram.ext import Application
+
+from bot.app import ALLOWED_UPDATES, build_application, install_redaction
+from bot.service import QuoteService
+from bot.settings import Settings
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(30)]
+
+USER = 1001  # a private chat's id is its user's id
+ADMIN = 2002
+GROUP = -1_001_234_567_890
+ASK_ID = "Siapa yang disalahkan Putin atas kebuntuan negosiasi nuklir?"
+ASK_EN = "Who did Putin blame for the deadlock in the nuclear negotiations?"
+OFF_TOPIC = "Bagaimana cara membuat rendang padang yang empuk?"
+PARAGRAPH_8 = (
+    "Vladimir Putin menyalahkan Amerika Serikat (AS) atas kebuntuan dalam negosiasi nuklir, "
+    "menyebut janji yang tidak dipenuhi."
+)
+SEED_TITLE = "Presiden Rusia Vladimir Putin menyerukan jaminan keamanan Korea Utara"
+SECRET = "kutip-webhook-secret_1"
+# The model is not needed to see a token refused: a stub service keeps the subprocess fast.
+RUN_BOT_WITHOUT_MODEL = (
+    "import sys; from bot import app, cli; app.open_service = lambda settings: None; "
+    "sys.exit(cli.main(['bot']))"
+)
+
+
+@pytest.fixture
+def fake_privacy() -> bool:
+    return True  # Telegram's default; a test overrides this fixture to turn it off
+
+
+@pytest.fixture
+async def fake(fake_privacy: bool) -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(privacy_mode=fake_privacy) as server:
+        yield server
+
+
+@pytest.fixture
+def bot_settings(settings: Settings, fake: FakeTelegram) -> Settings:
+    return replace(settings, telegram_token=fake.token, telegram_api_base_url=fake.base_url)
+
+
+@asynccontextmanager
+async def polling(application: Application) -> AsyncIterator[Application]:
+    """The application running with long polling, as `run_bot` starts it, stopped cleanly after."""
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0, allowed_updates=ALLOWED_UPDATES)
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
+
+
+@pytest.fixture
+async def bot(
+    real_service: QuoteService, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[Application]:
+    """Kutip over the real seed article, polling the fake; fails the test if a handler crashed."""
+    async with polling(build_application(real_service, bot_settings)) as application:
+        yield application
+    crashes = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not crashes, crashes
+
+
+def message_id(update: dict[str, Any]) -> int:
+    return int((update.get("message") or update["edited_message"])["message_id"])
+
+
+async def ask(fake: FakeTelegram, text: str, chat_id: int = USER, count: int = 1, **user: Any) -> list[SentMessage]:
+    """A user writes `text`; the bot's next `count` messages in that chat (quoting it or not)."""
+    before = len([m for m in fake.sent if m.chat_id == chat_id])
+    fake.push_message(chat_id, text, **user)
+    return (await fake.wait_for_messages(chat_id, before + count))[before:]
+
+
+async def press(fake: FakeTelegram, answer: SentMessage, label: str, count: int = 1) -> list[SentMessage]:
+    """Press the button `label` under `answer`; the bot's first `count` replies to that message."""
+    [data] = [b["callback_data"] for b in answer.buttons if b["text"] == label]
+    fake.push_callback_query(answer.chat_id, answer.message_id, data)
+    return await fake.wait_for_replies(answer.chat_id, answer.message_id, count)
+
+
+def seed_text() -> str:
+    return (Path(__file__).parent.parent / "seeds" / "000_fa119bf131a3472f.txt").read_text(encoding="utf-8")
+
+
+def long_article_service(root: Path) -> QuoteService:
+    """The fake embedder over one article whose second paragraph is a single 7,600-character sentence."""
+    (root / "seeds").mkdir(parents=True)
+    clauses = ", ".join(f"pasar nomor {n} di Jakarta mencatat harga beras naik {n} persen" for n in range(1, 121))
+    article = (
+        "---\ntitle: Harga <beras> & minyak\nurl: https://contoh.id/harga?a=1&b=2\n---\n\n"
+        "Pedagang di Jakarta mengeluh. Pemerintah berjanji menurunkan harga.\n\n"
+        f"Menurut data dinas, {clauses}.\n\nBanjir merendam Bekasi.\n"
+    )
+    (root / "seeds" / "harga.md").write_text(article, encoding="utf-8")
+    return QuoteService.open(Settings(seeds_dir=root / "seeds", data_dir=root / "data"), FakeEmbedder())[0]
+
+
+def many_articles_service(root: Path, count: int) -> QuoteService:
+    """The fake embedder over `count` short articles with long titles, as from a JSONL export."""
+    (root / "seeds").mkdir(parents=True)
+    rows = [
+        {"id": f"a{n}", "title": f"Berita nomor {n} tentang harga beras di pasar Jakarta pekan ini",
+         "text": f"Harga beras di pasar {n} naik."}
+        for n in range(count)
+    ]  # fmt: skip
+    (root / "seeds" / "news.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    return QuoteService.open(Settings(seeds_dir=root / "seeds", data_dir=root / "data"), FakeEmbedder())[0]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# -- commands and answers ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language_code", "greeting", "examples"),
+    [("en", "Hi! I'm Kutip.", "What is said about"), ("id", "Halo! Saya Kutip.", "Apa yang dikatakan tentang")],
+)
+async def test_start_greets_lists_the_article_and_suggests_two_questions(
+    fake: FakeTelegram, bot: Application, language_code: str, greeting: str, examples: str
+) -> None:
+    [reply] = await ask(fake, "/start", language_code=language_code)
+    assert reply.text.startswith(greeting)
+    assert SEED_TITLE in reply.text
+    suggestions = reply.spans("code")
+    assert len(suggestions) == 2 and all(q.startswith(examples) and q.endswith("?") for q in suggestions)
+
+
+async def test_help_and_sources_describe_the_bot(fake: FakeTelegram, bot: Application) -> None:
+    [help_text] = await ask(fake, "/help")
+    [sources] = await ask(fake, "/sources", language_code="id")
+    assert "/ask" in help_text.spans("bot_command") and "/sources" in help_text.text
+    assert sources.spans("bold") == ["Artikel yang saya ketahui:"]
+    assert SEED_TITLE in sources.text and "bagian" in sources.text
+
+
+async def test_start_with_many_articles_is_split_into_messages(
+    fake: FakeTelegram, bot_settings: Settings, tmp_path: Path
+) -> None:
+    async with polling(build_application(many_articles_service(tmp_path / "many", 150), bot_settings)):
+        fake.push_message(USER, "/start")
+        parts = await fake.wait_for_messages(USER, 3)
+    assert all(len(p.text.encode("utf-16-le")) // 2 <= 4096 for p in parts)
+    assert parts[0].text.startswith("Hi! I'm Kutip.") and len(parts[-1].spans("code")) == 2
+    listed = "\n".join(p.text for p in parts)
+    assert all(f"Berita nomor {n} tentang" in listed for n in range(150))
+
+
+async def test_a_question_is_answered_with_numbered_quotes_sources_and_buttons(
+    fake: FakeTelegram, bot: Application
+) -> None:
+    update = fake.push_message(USER, ASK_ID, language_code="id")
+    [answer] = await fake.wait_for_replies(USER, message_id(update))
+    quotes = answer.spans("blockquote")
+    assert any("menyalahkan Amerika Serikat" in q for q in quotes)
+    assert all(q in seed_text() for q in quotes), "quotes are copied word for word"
+    assert "[1]" in answer.spans("bold") and "Sumber" in answer.spans("bold")
+    assert "[1] " in answer.text and "paragraf 8" in answer.text
+    assert [b["text"] for b in answer.buttons][0] == "Paragraf lengkap [1]"
+    methods = [(c.method, c.params.get("action")) for c in fake.calls if c.method != "getUpdates"]
+    assert methods.index(("sendChatAction", "typing")) < methods.index(("sendMessage", None))
+
+
+async def test_an_english_question_about_an_indonesian_article_gets_english_labels(
+    fake: FakeTelegram, bot: Application
+) -> None:
+    [answer] = await ask(fake, ASK_EN, language_code="en")
+    assert any("Amerika Serikat" in q for q in answer.spans("blockquote"))
+    assert "Sources" in answer.spans("bold") and "paragraph 8" in answer.text
+    assert "Full paragraph [1]" in [b["text"] for b in answer.buttons]
+
+
+@pytest.mark.parametrize(
+    ("question", "language_code", "expected"),
+    [
+        (OFF_TOPIC, "en", "Saya tidak menemukan jawabannya"),  # an Indonesian question
+        ("What is the capital of Australia?", "en", "I couldn't find an answer"),
+        ("What is the capital of Australia?", "id", "Saya tidak menemukan jawabannya"),  # Telegram in Indonesian
+    ],
+)
+async def test_an_off_topic_question_is_declined_in_the_users_language(
+    fake: FakeTelegram, bot: Application, question: str, language_code: str, expected: str
+) -> None:
+    [reply] = await ask(fake, question, language_code=language_code)
+    assert reply.text.startswith(expected)
+    assert reply.spans("blockquote") == [] and reply.buttons == []
+    assert "/sources" in reply.spans("bot_command")
+
+
+async def test_an_edited_question_is_answered_like_a_new_one(fake: FakeTelegram, bot: Application) -> None:
+    update = fake.push_message(USER, OFF_TOPIC)
+    await fake.wait_for_replies(USER, message_id(update))
+    fake.push_message(USER, ASK_ID, edited=True)
+    declined, answered = await fake.wait_for_replies(USER, message_id(update), count=2)
+    assert declined.spans("blockquote") == []
+    assert any("menyalahkan Amerika Serikat" in q for q in answered.spans("blockquote"))
+
+
+async def test_questions_in_one_chat_are_answered_in_order(fake: FakeTelegram, bot: Application) -> None:
+    first = fake.push_message(USER, ASK_ID)
+    second = fake.push_message(USER, OFF_TOPIC)
+    other = fake.push_message(USER + 1, ASK_EN)
+    await fake.wait_for_replies(USER + 1, message_id(other))
+    replies = await fake.wait_for_messages(USER, 2)
+    assert [r.reply_to_message_id for r in replies] == [message_id(first), message_id(second)]
+
+
+# -- groups -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fake_privacy", [True, False], ids=["privacy-on", "privacy-off"])
+async def test_in_groups_only_messages_addressed_to_the_bot_are_answered(
+    fake: FakeTelegram, bot: Application
+) -> None:
+    group = {"chat_id": GROUP, "chat_type": "supergroup"}
+    chatter = fake.push_message(text=ASK_ID, **group)  # a question, but not to the bot
+    [by_mention] = await ask(fake, f"@kutip_test_bot {ASK_ID}", **group)
+    [by_reply] = await ask(fake, ASK_EN, reply_to_message=by_mention.message_id, **group)
+    [by_command] = await ask(fake, f"/ask@kutip_test_bot {ASK_ID}", **group)
+    for answer in (by_mention, by_reply, by_command):
+        assert any("Amerika Serikat" in q for q in answer.spans("blockquote"))
+    # Updates of one chat are handled in order, so the chatter was skipped, not merely late.
+    assert message_id(chatter) not in [m.reply_to_message_id for m in fake.sent]
+    assert len(fake.sent) == 3
+
+
+# -- buttons ----------------------------------------------------------------------------------
+
+
+async def test_full_paragraph_button_shows_the_whole_paragraph(fake: FakeTelegram, bot: Application) -> None:
+    [answer] = await ask(fake, ASK_ID, language_code="id")
+    [paragraph] = await press(fake, answer, "Paragraf lengkap [1]")
+    assert paragraph.spans("expandable_blockquote") == [PARAGRAPH_8]
+    assert paragraph.spans("bold")[0].startswith("Paragraf 8 dari ")
+    [answered] = await fake.wait_for_calls("answerCallbackQuery")
+    assert answered.status == 200 and not answered.params.get("text")
+
+
+async def test_more_sources_button_shows_further_quotes(fake: FakeTelegram, bot: Application) -> None:
+    [answer] = await ask(fake, ASK_ID, language_code="id")
+    [more] = await press(fake, answer, "Sumber lain")
+    assert more.spans("bold")[0] == "Bagian lain yang mungkin membantu:"
+    assert more.spans("blockquote") and all(q in seed_text() for q in more.spans("blockquote"))
+    assert "[2]" in more.spans("bold") and "[1]" not in more.spans("bold")
+
+
+async def test_button_data_fits_telegrams_64_bytes(fake: FakeTelegram, bot: Application) -> None:
+    for question in (ASK_ID, ASK_EN, "Apa yang dikatakan tentang Korea Utara?"):
+        await ask(fake, question)
+    data = [b["callback_data"] for m in fake.sent for b in m.buttons]
+    assert len(data) >= 6 and all(1 <= len(d.encode()) <= 64 for d in data)
+
+
+async def test_buttons_keep_working_after_a_restart(
+    fake: FakeTelegram, real_service: QuoteService, bot_settings: Settings
+) -> None:
+    async with polling(build_application(real_service, bot_settings)):
+        [answer] = await ask(fake, ASK_ID, language_code="id")
+    async with polling(build_application(real_service, bot_settings)):
+        [paragraph] = await press(fake, answer, "Paragraf lengkap [1]")
+        more = (await press(fake, answer, "Sumber lain", count=2))[1]
+    assert paragraph.spans("expandable_blockquote") == [PARAGRAPH_8]
+    assert more.spans("blockquote")
+
+
+async def test_old_buttons_answer_politely_after_the_index_changed(
+    fake: FakeTelegram, real_service: QuoteService, bot_settings: Settings, tmp_path: Path
+) -> None:
+    async with polling(build_application(real_service, bot_settings)):
+        [answer] = await ask(fake, ASK_EN)
+    other_index = long_article_service(tmp_path / "other")
+    async with polling(build_application(other_index, bot_settings)):
+        for label in ("Full paragraph [1]", "More sources"):
+            [data] = [b["callback_data"] for b in answer.buttons if b["text"] == label]
+            fake.push_callback_query(USER, answer.message_id, data)
+        gone, no_more = await fake.wait_for_calls("answerCallbackQuery", 2)
+    assert gone.params["text"] == "That article is no longer in my index."
+    assert no_more.params["text"] == "No further sources for this question."
+    assert len(fake.sent) == 1
+
+
+# -- long answers, rate limits, formatting ----------------------------------------------------
+
+
+async def test_a_long_answer_is_split_into_messages_within_the_limits(
+    fake: FakeTelegram, bot_settings: Settings, tmp_path: Path
+) -> None:
+    service = long_article_service(tmp_path / "long")
+    async with polling(build_application(service, bot_settings)):
+        first, last = await ask(fake, "Berapa persen harga beras naik di pasar Jakarta?", count=2)
+        paragraph = await press(fake, last, "Paragraf lengkap [1]", count=2)
+    assert all(len(m.text.encode("utf-16-le")) // 2 <= 4096 for m in [first, last, *paragraph])
+    assert first.buttons == [] and "Paragraf lengkap [1]" in [b["text"] for b in last.buttons]
+    quoted = " ".join(first.spans("blockquote") + last.spans("blockquote"))
+    assert "naik 1 persen" in quoted and "naik 120 persen" in quoted
+    assert "[1] Harga <beras> & minyak, paragraf 2" in last.text
+    assert last.entities[-1]["url"] == "https://contoh.id/harga?a=1&b=2"
+    assert all(m.spans("expandable_blockquote") for m in paragraph)
+    assert [c.status for c in fake.calls if c.method == "sendMessage"] == [200] * 4
+
+
+async def test_flood_control_is_waited_out_then_the_answer_sent(fake: FakeTelegram, bot: Application) -> None:
+    fake.fail_next("sendMessage", 429, retry_after=1)
+    started = time.monotonic()
+    update = fake.push_message(USER, ASK_ID)
+    [answer] = await fake.wait_for_replies(USER, message_id(update), timeout=6)
+    assert time.monotonic() - started >= 1
+    assert [c.status for c in fake.calls_to("sendMessage")] == [429, 200]
+    assert any("menyalahkan Amerika Serikat" in q for q in answer.spans("blockquote"))
+
+
+async def test_rejected_formatting_is_resent_as_plain_text(fake: FakeTelegram, bot: Application) -> None:
+    fake.fail_next("sendMessage", 400, "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 0")
+    [answer] = await ask(fake, ASK_ID, language_code="id")
+    rejected, resent = fake.calls_to("sendMessage")
+    assert (rejected.status, resent.status) == (400, 200) and "parse_mode" not in resent.params
+    assert answer.spans("blockquote") == []
+    assert "<" not in answer.text and "menyalahkan Amerika Serikat" in answer.text
+    assert "[1]" in answer.text and "paragraf 8" in answer.text
+    assert "Paragraf lengkap [1]" in [b["text"] for b in answer.buttons]
+
+
+async def test_html_in_a_question_never_breaks_the_reply(fake: FakeTelegram, bot: Application) -> None:
+    [answer] = await ask(fake, "Siapa yang disalahkan Putin <b>x</b> & <i>?")
+    [declined] = await ask(fake, "Bagaimana cara membuat <b>rendang</b> & <blockquote>padang?")
+    [tags_only] = await ask(fake, "/ask <b></b>")
+    assert all(c.status == 200 for c in fake.calls)
+    assert answer.spans("blockquote") and "x" not in answer.spans("bold")
+    assert declined.spans("blockquote") == [] == tags_only.spans("blockquote")
+
+
+# -- access and odd input ---------------------------------------------------------------------
+
+
+async def test_unknown_chats_are_refused_and_admins_allowed(
+    fake: FakeTelegram, real_service: QuoteService, bot_settings: Settings
+) -> None:
+    private = replace(bot_settings, allowed_chat_ids=frozenset({GROUP}), admin_user_ids=frozenset({ADMIN}))
+    async with polling(build_application(real_service, private)):
+        [refusal] = await ask(fake, ASK_ID)
+        typing_before = len(fake.calls_to("sendChatAction"))
+        [admin_answer] = await ask(fake, ASK_ID, chat_id=ADMIN)
+        [group_answer] = await ask(fake, f"/ask {ASK_ID}", chat_id=GROUP, chat_type="supergroup")
+    assert refusal.text == "Sorry, this bot is private." and refusal.buttons == []
+    assert typing_before == 0, "nothing is searched for a refused chat"
+    assert admin_answer.spans("blockquote") and group_answer.spans("blockquote")
+
+
+@pytest.mark.parametrize("kind", ["sticker", "photo"])
+async def test_a_sticker_or_photo_gets_a_one_line_hint(fake: FakeTelegram, bot: Application, kind: str) -> None:
+    fake.push_sticker(USER) if kind == "sticker" else fake.push_photo(USER, caption="lihat ini")
+    [hint] = await fake.wait_for_messages(USER)
+    assert hint.text == "I can only read text. Please send your question as a message."
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("/ask", "Please ask a question, for example: /ask What is said about"),
+        ("/ask@kutip_test_bot", "Please ask a question, for example: /ask What is said about"),
+        (("Putin " * 200)[:1001], "That question is too long (1001 characters). Please keep it under 1000"),
+    ],
+    ids=["empty", "addressed", "1001-characters"],
+)
+async def test_empty_and_overlong_questions_get_polite_messages(
+    fake: FakeTelegram, bot: Application, question: str, expected: str
+) -> None:
+    [reply] = await ask(fake, question)
+    assert reply.text.startswith(expected)
+    assert fake.calls_to("sendChatAction") == []
+
+
+# -- webhook, tokens and logs -----------------------------------------------------------------
+
+
+@pytest.fixture
+async def webhook(
+    fake: FakeTelegram, real_service: QuoteService, bot_settings: Settings
+) -> AsyncIterator[str]:
+    """Kutip receiving updates by webhook; yields the local URL Telegram would post to."""
+    port = free_port()
+    async with build_application(real_service, bot_settings) as application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_webhook(
+            listen="127.0.0.1", port=port, url_path="kutip/hook", secret_token=SECRET,
+            webhook_url="https://example.invalid/kutip/hook", allowed_updates=ALLOWED_UPDATES,
+        )  # fmt: skip
+        try:
+            yield f"http://127.0.0.1:{port}/kutip/hook"
+        finally:
+            await application.updater.stop()
+            await application.stop()
+
+
+async def test_webhook_updates_with_the_secret_are_answered(fake: FakeTelegram, webhook: str) -> None:
+    assert fake.webhook is not None and fake.webhook["url"] == "https://example.invalid/kutip/hook"
+    update = fake.push_message(USER, ASK_ID)
+    assert await fake.post_webhook(webhook, update, secret_token=SECRET) == 200
+    [answer] = await fake.wait_for_replies(USER, message_id(update))
+    assert any("menyalahkan Amerika Serikat" in q for q in answer.spans("blockquote"))
+
+
+async def test_webhook_updates_without_the_secret_are_refused(fake: FakeTelegram, webhook: str) -> None:
+    forged = fake.push_message(USER, OFF_TOPIC)
+    assert await fake.post_webhook(webhook, forged, secret_token="wrong") == 403
+    assert await fake.post_webhook(webhook, forged) == 403
+    genuine = fake.push_message(USER, ASK_ID)
+    assert await fake.post_webhook(webhook, genuine, secret_token=SECRET) == 200
+    await fake.wait_for_replies(USER, message_id(genuine))
+    assert [m.reply_to_message_id for m in fake.sent] == [message_id(genuine)]
+
+
+async def test_the_token_never_appears_in_the_logs(
+    fake: FakeTelegram, real_service: QuoteService, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    for name in ("", "httpx", "httpcore", "telegram"):
+        caplog.set_level(logging.DEBUG, logger=name or None)
+    install_redaction(fake.token)  # as run_bot does once logging is configured
+    async with polling(build_application(real_service, bot_settings)):
+        [answer] = await ask(fake, ASK_ID)
+        await press(fake, answer, "Paragraf lengkap [1]")
+    assert "HTTP Request: POST" in caplog.text and "/bot<token>/sendMessage" in caplog.text
+    assert fake.token not in caplog.text
+
+
+def bot_environment(tmp_path: Path, **variables: str) -> dict[str, str]:
+    """The environment of `kutip bot`, without any Telegram or Kutip variable of the test run."""
+    prefixes = ("TELEGRAM_", "KUTIP_", "WEBHOOK_", "ALLOWED_", "ADMIN_")
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    folders = {"KUTIP_SEEDS_DIR": str(tmp_path / "seeds"), "KUTIP_DATA_DIR": str(tmp_path / "data")}
+    return {**kept, **folders, "KUTIP_LOG_LEVEL": "DEBUG", **variables}
+
+
+async def run_kutip(tmp_path: Path, code: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run Python with `code` in a folder without .env; its exit code and standard error."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, *code, cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await asyncio.wait_for(process.communicate(), 20)
+    return int(process.returncode or 0), stderr.decode()
+
+
+async def test_a_missing_token_is_explained(tmp_path: Path) -> None:
+    code, stderr = await run_kutip(tmp_path, ["-m", "bot.cli", "bot"], bot_environment(tmp_path))
+    assert code == 1
+    assert "TELEGRAM_BOT_TOKEN is not set" in stderr and "@BotFather" in stderr
+
+
+async def test_a_rejected_token_is_explained_without_logging_it(fake: FakeTelegram, tmp_path: Path) -> None:
+    wrong = "987654321:AAH-a-revoked-token-that-must-stay-secret"
+    env = bot_environment(tmp_path, TELEGRAM_BOT_TOKEN=wrong, TELEGRAM_API_BASE_URL=fake.base_url)
+    code, stderr = await run_kutip(tmp_path, ["-c", RUN_BOT_WITHOUT_MODEL], env)
+    assert code == 1
+    assert "Telegram rejected TELEGRAM_BOT_TOKEN" in stderr
+    assert [c.status for c in fake.calls_to("getMe")] == [401]
+    assert wrong not in stderr and wrong.split(":")[1] not in stderr
+
