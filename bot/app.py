@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -76,8 +76,10 @@ class RedactToken(logging.Filter):
         if record.exc_info and not record.exc_text:
             # Tracebacks quote it too (PTB's InvalidToken names the token): format them now, redacted.
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        record.exc_text = self.redact(record.exc_text) if record.exc_text else record.exc_text
-        record.stack_info = self.redact(record.stack_info) if record.stack_info else record.stack_info
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         return True
 
     def redact(self, text: str) -> str:
@@ -115,6 +117,7 @@ async def _set_commands(application: Application) -> None:
 
 
 def install_redaction(token: str | None) -> None:
+    """Keep the token out of everything the root logger's handlers write (call after configuring them)."""
     if token:
         for handler in logging.getLogger().handlers:
             handler.addFilter(RedactToken(token))
@@ -123,25 +126,40 @@ def install_redaction(token: str | None) -> None:
 def run_bot(settings: Settings) -> int:
     """Run until interrupted: long polling, or a webhook when WEBHOOK_URL is set."""
     if not settings.telegram_token:
-        print("kutip: TELEGRAM_BOT_TOKEN is not set: get one from @BotFather and put it in .env",
-              file=sys.stderr)
-        return 1
+        return _fail("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather and put it in .env")
     install_redaction(settings.telegram_token)
     application = build_application(open_service(settings), settings)
     try:
-        if settings.webhook_url:
-            application.run_webhook(
-                listen=settings.webhook_listen, port=settings.webhook_port,
-                url_path=webhook_path(settings), webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret or secrets.token_urlsafe(32),
-                allowed_updates=ALLOWED_UPDATES,
-            )
-        else:
-            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        _run(application, settings)
     except InvalidToken:
-        print("kutip: Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather", file=sys.stderr)
-        return 1
+        return _fail("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather")
+    except NetworkError as error:
+        return _fail(f"cannot reach Telegram at {settings.telegram_api_base_url} ({error.message}): "
+                     "check the network, or TELEGRAM_API_BASE_URL")
+    except OSError as error:
+        if not settings.webhook_url:
+            raise
+        return _fail(f"cannot listen for the webhook on {settings.webhook_listen}:{settings.webhook_port} "
+                     f"({error.strerror}): choose another WEBHOOK_PORT")
     return 0
+
+
+def _run(application: Application, settings: Settings) -> None:
+    if settings.webhook_url:
+        application.run_webhook(
+            listen=settings.webhook_listen, port=settings.webhook_port,
+            url_path=webhook_path(settings), webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret or secrets.token_urlsafe(32),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+
+def _fail(problem: str) -> int:
+    """Tell the operator what stopped the bot, in one line; the exit code is 1."""
+    print(f"kutip: {problem}", file=sys.stderr)
+    return 1
 
 
 def webhook_path(settings: Settings) -> str:

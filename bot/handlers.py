@@ -148,17 +148,21 @@ def _buttons(answer: Answer, language: str) -> InlineKeyboardMarkup | None:
 
 
 async def send_html(reply_to: Message, parts: list[str], markup: InlineKeyboardMarkup | None = None) -> None:
-    """Send each part as a reply; buttons go under the last. Rejected HTML is resent as plain text."""
+    """Send each part as a reply; buttons go under the last. Rejected HTML is resent as plain text.
+
+    The question may be deleted while it is answered: the answer is then sent without quoting it.
+    """
     for index, part in enumerate(parts):
         buttons = markup if index == len(parts) - 1 else None
         try:
-            await reply_to.reply_text(part, parse_mode=ParseMode.HTML, reply_markup=buttons,
-                                      do_quote=True, link_preview_options=_NO_PREVIEW)
+            await reply_to.reply_text(part, parse_mode=ParseMode.HTML, reply_markup=buttons, do_quote=True,
+                                      allow_sending_without_reply=True, link_preview_options=_NO_PREVIEW)
         except BadRequest as error:
             if "can't parse entities" not in error.message.lower():
                 raise
             log.warning("Telegram rejected the formatting (%s); sending plain text", error.message)
-            await reply_to.reply_text(html_to_plain(part), reply_markup=buttons, do_quote=True)
+            await reply_to.reply_text(html_to_plain(part), reply_markup=buttons, do_quote=True,
+                                      allow_sending_without_reply=True)
 
 
 def _language(update: Update, text: str = "") -> str:

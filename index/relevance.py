@@ -16,6 +16,7 @@ class Evidence:
     cosine: float    # dense cosine of the best hit
     coverage: float  # IDF-weighted share of the question's terms found in the best hit
     margin: float    # how far the best cosine stands above the fifth best
+    missing: float   # IDF of the rarest question term absent from the best hit, over the rarest term's
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,12 @@ def decline_model_for(model_name: str) -> DeclineModel:
 
 def gather_evidence(result: SearchResult, lexical: LexicalIndex) -> Evidence:
     if not result.hits:
-        return Evidence(0.0, 0.0, 0.0)
+        return Evidence(0.0, 0.0, 0.0, 1.0)
     cosines = sorted((hit.dense for hit in result.hits), reverse=True)
     weights = {term: lexical.idf(term) for term in set(result.terms)}
     found = set(tokenize(result.hits[0].passage.text))
     total = sum(weights.values())
     coverage = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
-    return Evidence(cosines[0], coverage, cosines[0] - cosines[min(4, len(cosines) - 1)])
+    rarest = max(weights.values(), default=0.0)
+    missing = max((w for t, w in weights.items() if t not in found), default=0.0) / rarest if rarest else 0.0
+    return Evidence(cosines[0], coverage, cosines[0] - cosines[min(4, len(cosines) - 1)], missing)

@@ -193,10 +193,10 @@ class FakeTelegram:
     """A Bot API server on 127.0.0.1 with controls to play the users and to watch the bot.
 
     Point PTB at it with ``ApplicationBuilder().token(fake.token).base_url(fake.base_url)
-    .base_file_url(fake.base_file_url)``. The HTML parser is a port of tdlib's ``parse_html`` (the
-    code behind the Bot API server), error texts included; the text then goes through tdlib's
-    ``fix_formatted_text`` steps (control characters, whitespace trimming, bold/italic cut around
-    code, the 100-entity cap, automatic url/email/mention/hashtag/bot_command entities).
+    .base_file_url(fake.base_file_url)``. Texts and keyboards are checked by ``fake_telegram_text``:
+    a port of tdlib's ``parse_html`` (the code behind the Bot API server), error texts included,
+    then tdlib's ``fix_formatted_text`` steps (control characters, whitespace trimming, bold/italic
+    cut around code, the 100-entity cap, automatic url/email/mention/hashtag/bot_command entities).
     Simplifications: no MarkdownV2 (a clear 400), approximate link normalisation, no flood
     limits (inject them with ``fail_next``), no inline-mode messages.
     """
@@ -371,6 +371,13 @@ class FakeTelegram:
         query = {"id": query_id, "from": sender, "message": message,
                  "chat_instance": str(-4_000_000_000_000 - abs(chat_id)), "data": data}  # fmt: skip
         return self._enqueue("callback_query", query)
+
+    def delete_user_message(self, chat_id: int, message_id: int) -> None:
+        """A user deletes their message: the bot is not told, but replying to it now fails."""
+        message = self._messages.get((chat_id, message_id))
+        if message is None or message["from"]["id"] == self.bot_user["id"]:
+            raise ValueError(f"no user message {message_id} in chat {chat_id}")
+        del self._messages[(chat_id, message_id)]
 
     def push_raw(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue any update as given; an ``update_id`` is added when missing."""

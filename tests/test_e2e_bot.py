@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from fake_embedder import FakeEmbedder
 from fake_telegram import FakeTelegram, SentMessage
+from fake_telegram_text import format_text
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application, install_redaction
@@ -38,7 +39,7 @@ PARAGRAPH_8 = (
 )
 SEED_TITLE = "Presiden Rusia Vladimir Putin menyerukan jaminan keamanan Korea Utara"
 SECRET = "kutip-webhook-secret_1"
-# The model is not needed to see a token refused: a stub service keeps the subprocess fast.
+# Start-up failures need no model: a stub service keeps each `kutip bot` run near one second.
 RUN_BOT_WITHOUT_MODEL = (
     "import sys; from bot import app, cli; app.open_service = lambda settings: None; "
     "sys.exit(cli.main(['bot']))"
@@ -226,6 +227,14 @@ async def test_an_edited_question_is_answered_like_a_new_one(fake: FakeTelegram,
     assert any("menyalahkan Amerika Serikat" in q for q in answered.spans("blockquote"))
 
 
+async def test_a_question_deleted_before_the_answer_still_gets_it(fake: FakeTelegram, bot: Application) -> None:
+    update = fake.push_message(USER, ASK_ID)
+    fake.delete_user_message(USER, message_id(update))
+    [answer] = await fake.wait_for_messages(USER)
+    assert answer.reply_to_message_id is None
+    assert any("menyalahkan Amerika Serikat" in q for q in answer.spans("blockquote"))
+
+
 async def test_questions_in_one_chat_are_answered_in_order(fake: FakeTelegram, bot: Application) -> None:
     first = fake.push_message(USER, ASK_ID)
     second = fake.push_message(USER, OFF_TOPIC)
@@ -329,6 +338,7 @@ async def test_a_long_answer_is_split_into_messages_within_the_limits(
     assert [c.status for c in fake.calls if c.method == "sendMessage"] == [200] * 4
 
 
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # PTB's own retry_after
 async def test_flood_control_is_waited_out_then_the_answer_sent(fake: FakeTelegram, bot: Application) -> None:
     fake.fail_next("sendMessage", 429, retry_after=1)
     started = time.monotonic()
@@ -344,6 +354,7 @@ async def test_rejected_formatting_is_resent_as_plain_text(fake: FakeTelegram, b
     [answer] = await ask(fake, ASK_ID, language_code="id")
     rejected, resent = fake.calls_to("sendMessage")
     assert (rejected.status, resent.status) == (400, 200) and "parse_mode" not in resent.params
+    assert answer.text == format_text(rejected.params["text"], "HTML", None)[0], "the same words, unformatted"
     assert answer.spans("blockquote") == []
     assert "<" not in answer.text and "menyalahkan Amerika Serikat" in answer.text
     assert "[1]" in answer.text and "paragraf 8" in answer.text
@@ -378,7 +389,10 @@ async def test_unknown_chats_are_refused_and_admins_allowed(
 
 @pytest.mark.parametrize("kind", ["sticker", "photo"])
 async def test_a_sticker_or_photo_gets_a_one_line_hint(fake: FakeTelegram, bot: Application, kind: str) -> None:
-    fake.push_sticker(USER) if kind == "sticker" else fake.push_photo(USER, caption="lihat ini")
+    if kind == "sticker":
+        fake.push_sticker(USER)
+    else:
+        fake.push_photo(USER, caption="lihat ini")
     [hint] = await fake.wait_for_messages(USER)
     assert hint.text == "I can only read text. Please send your question as a message."
 
@@ -475,7 +489,9 @@ async def run_kutip(tmp_path: Path, code: list[str], env: dict[str, str]) -> tup
 async def test_a_missing_token_is_explained(tmp_path: Path) -> None:
     code, stderr = await run_kutip(tmp_path, ["-m", "bot.cli", "bot"], bot_environment(tmp_path))
     assert code == 1
-    assert "TELEGRAM_BOT_TOKEN is not set" in stderr and "@BotFather" in stderr
+    assert stderr.splitlines()[-1] == (
+        "kutip: TELEGRAM_BOT_TOKEN is not set: get one from @BotFather and put it in .env"
+    )
 
 
 async def test_a_rejected_token_is_explained_without_logging_it(fake: FakeTelegram, tmp_path: Path) -> None:
@@ -483,7 +499,29 @@ async def test_a_rejected_token_is_explained_without_logging_it(fake: FakeTelegr
     env = bot_environment(tmp_path, TELEGRAM_BOT_TOKEN=wrong, TELEGRAM_API_BASE_URL=fake.base_url)
     code, stderr = await run_kutip(tmp_path, ["-c", RUN_BOT_WITHOUT_MODEL], env)
     assert code == 1
-    assert "Telegram rejected TELEGRAM_BOT_TOKEN" in stderr
+    assert stderr.splitlines()[-1] == "kutip: Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather"
     assert [c.status for c in fake.calls_to("getMe")] == [401]
-    assert wrong not in stderr and wrong.split(":")[1] not in stderr
+    assert "DEBUG" in stderr and wrong.split(":")[1] not in stderr
 
+
+async def test_an_unreachable_telegram_is_explained(fake: FakeTelegram, tmp_path: Path) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}/bot"  # nothing listens there
+    env = bot_environment(tmp_path, TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=nowhere)
+    code, stderr = await run_kutip(tmp_path, ["-c", RUN_BOT_WITHOUT_MODEL], env)
+    assert code == 1
+    assert stderr.splitlines()[-1].startswith(f"kutip: cannot reach Telegram at {nowhere} (")
+    assert fake.token.split(":")[1] not in stderr
+
+
+async def test_a_taken_webhook_port_is_explained(fake: FakeTelegram, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = bot_environment(
+            tmp_path, TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url,
+            WEBHOOK_URL="https://example.invalid/kutip/hook", WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port),
+        )  # fmt: skip
+        code, stderr = await run_kutip(tmp_path, ["-c", RUN_BOT_WITHOUT_MODEL], env)
+    assert code == 1
+    assert stderr.splitlines()[-1].startswith(f"kutip: cannot listen for the webhook on 127.0.0.1:{port} (")

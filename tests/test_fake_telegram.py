@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import (
     AIORateLimiter,
@@ -147,6 +147,17 @@ async def test_edits_replace_text_and_drop_an_omitted_keyboard(bot: Bot, fake: F
     assert fake.message(USER, sent.message_id).buttons == []
     with pytest.raises(BadRequest, match="(?i)chat not found"):
         await bot.send_message(USER + 1, "stranger")
+
+
+async def test_a_reply_to_a_deleted_message_must_allow_sending_without_it(bot: Bot, fake: FakeTelegram) -> None:
+    question = fake.push_message(USER, "pertanyaan")["message"]["message_id"]
+    fake.delete_user_message(USER, question)
+    with pytest.raises(BadRequest, match="(?i)message to be replied not found"):
+        await bot.send_message(USER, "jawaban", reply_parameters=ReplyParameters(question))
+    anyway = ReplyParameters(question, allow_sending_without_reply=True)
+    assert (await bot.send_message(USER, "jawaban", reply_parameters=anyway)).reply_to_message is None
+    [reply] = await fake.wait_for_messages(USER)
+    assert reply.reply_to_message_id is None
 
 
 async def test_group_privacy_and_automatic_entities(bot: Bot, fake: FakeTelegram) -> None:
