@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answers import Answer, compose_answer
-from bot.language import INDONESIAN
+from bot.language import ENGLISH, INDONESIAN
 from bot.settings import Settings
 from index.articles import Article
 from index.building import BuildReport, ProgressFactory, refresh_index
@@ -20,8 +20,13 @@ from index.search import Searcher
 from index.sentences import split_paragraphs
 from index.store import StoredIndex, load_index
 
-# Capitalised phrases (names, places) that stand inside a sentence, for example questions.
-_NAME = re.compile(r"(?<=[a-z,] )(?:[A-Z][a-z]+)(?: [A-Z][a-z]+)+")
+# For example questions: two-word names ("Korea Utara"), and who is quoted ("kata Putin").
+_NAME = re.compile(r"(?=\b([A-Z][a-z]+ [A-Z][a-z]+)\b)")
+_SPEAKER = re.compile(r"\b(?:kata|ujar|tukas|ucap|ungkap|tegas|said|says)\s+((?:[A-Z][a-z]+ ?){1,2})")
+_TEMPLATES = {
+    INDONESIAN: ("Apa kata {speaker} tentang {topic}?", "Apa yang diberitakan tentang {topic}?"),
+    ENGLISH: ("What did {speaker} say about {topic}?", "What does the article report about {topic}?"),
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class QuoteService:
         self.searcher = Searcher(stored, embedder)
         self.top_k = top_k
         self._by_key = {article_key(a.id): a for a in stored.articles.values()}
+        self._examples: dict[str, list[str]] = {}
 
     @classmethod
     def open(
@@ -70,15 +76,24 @@ class QuoteService:
         return self._by_key.get(key)
 
     def example_questions(self, language: str) -> list[str]:
-        """Two questions about names that the articles mention most often."""
-        counts: Counter[str] = Counter()
-        for article in self.stored.articles.values():
-            counts.update(_NAME.findall(article.text))
-        names = [name for name, _ in counts.most_common(2)] or [
+        """Two questions about who and what the articles mention most, preferring answered ones."""
+        if language not in self._examples:
+            self._examples[language] = self._make_examples(language)
+        return self._examples[language]
+
+    def _make_examples(self, language: str) -> list[str]:
+        text = "\n".join(article.text for article in self.stored.articles.values())
+        topics = [name for name, _ in Counter(_NAME.findall(text)).most_common(3)] or [
             article.title for article in list(self.stored.articles.values())[:2]
         ]
-        template = "Apa yang dikatakan tentang {}?" if language == INDONESIAN else "What is said about {}?"
-        return [template.format(name) for name in names]
+        speakers = [name.strip() for name, _ in Counter(_SPEAKER.findall(text)).most_common(2)]
+        about_speaker, about_topic = _TEMPLATES.get(language, _TEMPLATES[ENGLISH])
+        pairs = [about_speaker.format(speaker=s, topic=t) for s in speakers for t in topics if s not in t]
+        # One question about a speaker, one about another topic, then the rest as fallbacks.
+        generic = [about_topic.format(topic=t) for t in topics[1 if pairs else 0 :]]
+        candidates = pairs[:1] + generic + pairs[1:]
+        answered = [q for q, a in zip(candidates, self.ask_many(candidates)) if a.answered]
+        return (answered or candidates)[:2]
 
 
 def paragraph_text(article: Article, paragraph: int) -> str | None:

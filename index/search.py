@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.background import BACKGROUND_PASSAGES
 from index.embedder import Embedder
 from index.lexical import tokenize
 from index.passages import Passage
@@ -35,6 +36,7 @@ class SearchResult:
     question: str
     terms: tuple[str, ...]
     hits: tuple[Hit, ...]
+    baseline: float  # the question's best cosine against unrelated background passages
 
 
 class Searcher:
@@ -46,6 +48,7 @@ class Searcher:
         self.stored = stored
         self.embedder = embedder
         self.dense_weight = dense_weight
+        self._background = embedder.encode_documents(BACKGROUND_PASSAGES)
 
     def search(self, question: str, k: int = 5) -> SearchResult:
         return self.search_encoded(question, self.embedder.encode_queries([question])[0], k)
@@ -57,8 +60,9 @@ class Searcher:
 
     def search_encoded(self, question: str, query_vector: np.ndarray, k: int) -> SearchResult:
         terms = tuple(tokenize(question))
+        baseline = float((self._background @ query_vector).max())
         if self.stored.dense.ntotal == 0:
-            return SearchResult(question, terms, ())
+            return SearchResult(question, terms, (), baseline)
         all_lexical = self.stored.lexical.scores(terms)
         rows, dense = self._candidates(query_vector, all_lexical)
         lexical = all_lexical[rows]
@@ -68,7 +72,7 @@ class Searcher:
             Hit(rank + 1, self.stored.passages[rows[i]], float(fused[i]), float(dense[i]), float(lexical[i]))
             for rank, i in enumerate(order)
         )
-        return SearchResult(question, terms, hits)
+        return SearchResult(question, terms, hits, baseline)
 
     def _candidates(self, query_vector: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Union of the dense and BM25 top candidates, with the cosine of each."""

@@ -1,12 +1,13 @@
-"""Fits the decline model (index/relevance.py) for the bundled model and reports how it does.
+"""Measures when Kutip declines (index/relevance.py) with the bundled model, and sweeps its cut.
 
 Evidence is gathered with the real model on three kinds of question:
   - IDK-MRC: answerable questions and near-paraphrases their paragraph does NOT answer;
   - the seed article with bench/questions/seed_questions.jsonl (ours: Indonesian and English,
     on-topic and off-topic) and with FacQA questions, which the seed never answers;
   - FacQA train questions against the FacQA corpus (answerable).
-Half of each source (alternate rows) fits a logistic regression; the other half is reported,
-with the bare top-cosine cut-off for comparison. Run: .venv/bin/python bench/fit_decline.py
+The cut on contrast was chosen on the even rows of each source; the odd rows are reported,
+beside a bare top-cosine cut-off that answers as many answerable questions.
+Run: .venv/bin/python bench/decline.py
 """
 
 from __future__ import annotations
@@ -14,13 +15,11 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from dataclasses import astuple, fields
+from dataclasses import asdict, astuple, fields, replace
 from pathlib import Path
 
 import numpy as np
 from bench_common import EVAL_DIR, ROOT, load_real_embedder, write_result
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 
 from index.building import refresh_index
 from index.evaluation import corpus_from_questions
@@ -67,45 +66,31 @@ def collect(embedder) -> dict[str, tuple[np.ndarray, np.ndarray]]:  # type: igno
     }
 
 
-def report(name: str, x: np.ndarray, y: np.ndarray, predict, cosine_cut: float) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    said_yes = predict(x)
-    row: dict[str, object] = {"questions": int(len(y)),
-                              "answered_when_answerable": float(said_yes[y].mean()) if y.any() else None,
-                              "declined_when_not": float((~said_yes[~y]).mean()) if (~y).any() else None,
-                              "cosine_cut_declined_when_not": float((x[~y, 0] < cosine_cut).mean()) if (~y).any() else None}
-    if y.any() and (~y).any():
-        row["auc_model"] = float(roc_auc_score(y, predict_proba(x)))
-        row["auc_top_cosine"] = float(roc_auc_score(y, x[:, 0]))
-    return row
+def rates(said_yes: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
+    return {"answered_when_answerable": round(float(said_yes[y].mean()), 3) if y.any() else None,
+            "declined_when_not": round(float((~said_yes[~y]).mean()), 3) if (~y).any() else None}
 
 
-def predict_proba(x: np.ndarray, model: DeclineModel = E5_DECLINE_MODEL) -> np.ndarray:
-    return np.array([model.probability(Evidence(*row)) for row in x])
+def predict(x: np.ndarray, model: DeclineModel) -> np.ndarray:
+    return np.array([model.probability(Evidence(*row)) >= model.threshold for row in x])
 
 
 def main() -> None:
     data = collect(load_real_embedder())
-    train_x = np.concatenate([x[0::2] for x, _ in data.values()])
-    train_y = np.concatenate([y[0::2] for _, y in data.values()])
-    model = LogisticRegression(class_weight="balanced", C=10.0, max_iter=1000).fit(train_x, train_y)
-    weights = dict(zip(FEATURES, (round(float(w), 3) for w in model.coef_[0])))
-    print("fitted:", weights, "intercept", round(float(model.intercept_[0]), 3))
-    fitted = DeclineModel(weights, float(model.intercept_[0]))
-    for name, (x, y) in data.items():
-        p = predict_proba(x[1::2], fitted) >= 0.5
-        yy = y[1::2]
-        auc = roc_auc_score(yy, predict_proba(x[1::2], fitted)) if yy.any() and (~yy).any() else None
-        print("FITTED", name, "answered", p[yy].mean() if yy.any() else None, "declined", (~p[~yy]).mean() if (~yy).any() else None, "auc", auc)
-    # The cosine cut-off that answers as many held-out answerable questions as the model does.
-    held_x = np.concatenate([x[1::2] for x, _ in data.values()])
-    held_y = np.concatenate([y[1::2] for _, y in data.values()])
-    answered_share = (predict_proba(held_x)[held_y] >= E5_DECLINE_MODEL.threshold).mean()
-    cosine_cut = float(np.quantile(held_x[held_y, 0], 1 - answered_share))
-    rows = {name: report(name, x[1::2], y[1::2], lambda v: predict_proba(v) >= E5_DECLINE_MODEL.threshold, cosine_cut)
-            for name, (x, y) in data.items()}
-    write_result("decline", {"fitted": {"weights": weights, "intercept": float(model.intercept_[0])},
-                             "in_use": {"weights": E5_DECLINE_MODEL.weights, "intercept": E5_DECLINE_MODEL.intercept},
-                             "cosine_cut": cosine_cut, "held_out": rows})
+    cosine = FEATURES.index("cosine")
+    sweep = {}
+    for cut in (0.0, 0.01, 0.02, 0.03, 0.04, 0.05):
+        model = replace(E5_DECLINE_MODEL, intercept=-100.0 * cut)
+        sweep[cut] = {name: rates(predict(x[0::2], model), y[0::2]) for name, (x, y) in data.items()}
+    held = {name: (x[1::2], y[1::2]) for name, (x, y) in data.items()}
+    answerable = np.concatenate([x[y, cosine] for x, y in held.values()])
+    answered = np.concatenate([predict(x, E5_DECLINE_MODEL)[y] for x, y in held.values()]).mean()
+    cosine_cut = float(np.quantile(answerable, 1 - answered))
+    rows = {name: {"questions": int(len(y)), "kutip": rates(predict(x, E5_DECLINE_MODEL), y),
+                   "bare_cosine_cut": rates(x[:, cosine] >= cosine_cut, y)}
+            for name, (x, y) in held.items()}
+    write_result("decline", {"model": asdict(E5_DECLINE_MODEL), "bare_cosine_cut": round(cosine_cut, 4),
+                             "held_out": rows, "sweep_on_even_rows": sweep})
     print(json.dumps(rows, indent=2))
 
 
