@@ -17,13 +17,18 @@ RESULTS_DIR = ROOT / "bench" / "results"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def load_real_embedder():  # type: ignore[no-untyped-def]
+def model_cache_dir() -> Path:
+    """Where the CLI keeps the converted model, so the benchmarks reuse it."""
     from bot.service import model_cache
     from bot.settings import DEFAULT_CACHE_DIR
+
+    return model_cache(Path(os.environ.get("KUTIP_CACHE_DIR") or DEFAULT_CACHE_DIR))
+
+
+def load_real_embedder():  # type: ignore[no-untyped-def]
     from index.embedder import load_embedder
 
-    cache = Path(os.environ.get("KUTIP_CACHE_DIR") or DEFAULT_CACHE_DIR)
-    return load_embedder(None, model_cache(cache))
+    return load_embedder(None, model_cache_dir())
 
 
 def machine() -> dict[str, object]:
