@@ -23,7 +23,7 @@ from bench_common import EVAL_DIR, ROOT, load_real_embedder, write_result
 
 from index.building import refresh_index
 from index.evaluation import corpus_from_questions
-from index.relevance import E5_DECLINE_MODEL, DeclineModel, Evidence, gather_evidence
+from index.relevance import E5_DECLINE_RULE, DeclineRule, Evidence, gather_evidence
 from index.search import Searcher
 from index.store import load_index
 
@@ -71,8 +71,8 @@ def rates(said_yes: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
             "declined_when_not": round(float((~said_yes[~y]).mean()), 3) if (~y).any() else None}
 
 
-def predict(x: np.ndarray, model: DeclineModel) -> np.ndarray:
-    return np.array([model.probability(Evidence(*row)) >= model.threshold for row in x])
+def predict(x: np.ndarray, rule: DeclineRule) -> np.ndarray:
+    return np.array([rule.accepts(Evidence(*row)) for row in x])
 
 
 def main() -> None:
@@ -80,16 +80,16 @@ def main() -> None:
     cosine = FEATURES.index("cosine")
     sweep = {}
     for cut in (0.0, 0.01, 0.02, 0.03, 0.04, 0.05):
-        model = replace(E5_DECLINE_MODEL, intercept=-100.0 * cut)
-        sweep[cut] = {name: rates(predict(x[0::2], model), y[0::2]) for name, (x, y) in data.items()}
+        rule = replace(E5_DECLINE_RULE, contrast=cut)
+        sweep[cut] = {name: rates(predict(x[0::2], rule), y[0::2]) for name, (x, y) in data.items()}
     held = {name: (x[1::2], y[1::2]) for name, (x, y) in data.items()}
     answerable = np.concatenate([x[y, cosine] for x, y in held.values()])
-    answered = np.concatenate([predict(x, E5_DECLINE_MODEL)[y] for x, y in held.values()]).mean()
+    answered = np.concatenate([predict(x, E5_DECLINE_RULE)[y] for x, y in held.values()]).mean()
     cosine_cut = float(np.quantile(answerable, 1 - answered))
-    rows = {name: {"questions": int(len(y)), "kutip": rates(predict(x, E5_DECLINE_MODEL), y),
+    rows = {name: {"questions": int(len(y)), "kutip": rates(predict(x, E5_DECLINE_RULE), y),
                    "bare_cosine_cut": rates(x[:, cosine] >= cosine_cut, y)}
             for name, (x, y) in held.items()}
-    write_result("decline", {"model": asdict(E5_DECLINE_MODEL), "bare_cosine_cut": round(cosine_cut, 4),
+    write_result("decline", {"model": asdict(E5_DECLINE_RULE), "bare_cosine_cut": round(cosine_cut, 4),
                              "held_out": rows, "sweep_on_even_rows": sweep})
     print(json.dumps(rows, indent=2))
 

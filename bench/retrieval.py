@@ -17,7 +17,7 @@ from pathlib import Path
 from bench_common import EVAL_DIR, load_real_embedder, write_result
 from index.building import refresh_index
 from index.evaluation import evaluate, read_questions
-from index.relevance import decline_model_for
+from index.relevance import decline_rule_for
 from index.search import DEFAULT_DENSE_WEIGHT, Searcher
 from index.store import load_index
 
@@ -34,7 +34,7 @@ def main() -> None:
     shutil.copy(args.eval_dir / "facqa_corpus.jsonl", scratch / "seeds" / "facqa_corpus.jsonl")
     refresh_index(scratch / "seeds", scratch / "data", embedder)
     stored = load_index(scratch / "data", embedder.name, embedder.dimension)
-    decline = decline_model_for(embedder.name)
+    decline = decline_rule_for(embedder.name)
     results: dict[str, object] = {}
     for split in ("train", "validation"):
         questions = read_questions(args.eval_dir / "facqa_dev.jsonl", split)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from index.articles import Article
 from index.lexical import LexicalIndex, tokenize
 from index.passages import Passage, Sentence
-from index.relevance import DeclineModel
+from index.relevance import DeclineRule
 from index.search import Hit, SearchResult
 
 MAX_QUOTES = 3
@@ -50,7 +50,7 @@ def compose_answer(
     result: SearchResult,
     articles: dict[str, Article],
     lexical: LexicalIndex,
-    decline: DeclineModel,
+    decline: DeclineRule,
     max_quotes: int = MAX_QUOTES,
 ) -> Answer:
     """Cite the best passages of `result`, or decline when they do not hold the answer."""

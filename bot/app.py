@@ -11,7 +11,7 @@ from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
@@ -128,9 +128,9 @@ def run_bot(settings: Settings) -> int:
     if not settings.telegram_token:
         return _fail("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather and put it in .env")
     install_redaction(settings.telegram_token)
-    application = build_application(open_service(settings), settings)
     try:
-        _run(application, settings)
+        asyncio.run(_verify_token(settings))
+        _run(build_application(open_service(settings), settings), settings)
     except InvalidToken:
         return _fail("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather")
     except NetworkError as error:
@@ -142,6 +142,12 @@ def run_bot(settings: Settings) -> int:
         return _fail(f"cannot listen for the webhook on {settings.webhook_listen}:{settings.webhook_port} "
                      f"({error.strerror}): choose another WEBHOOK_PORT")
     return 0
+
+
+async def _verify_token(settings: Settings) -> None:
+    """getMe before the model loads, so a bad token is reported in seconds, not after indexing."""
+    async with Bot(settings.telegram_token or "", base_url=settings.telegram_api_base_url):
+        pass
 
 
 def _run(application: Application, settings: Settings) -> None:

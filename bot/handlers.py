@@ -47,10 +47,12 @@ class KutipHandlers:
         if not allowed or (chat and chat.id in allowed) or (user and user.id in self.settings.admin_user_ids):
             return
         language = reply_language("", user.language_code if user else None)
+        msg = update.effective_message
         if update.callback_query:
             await update.callback_query.answer(message(language, "refused"), show_alert=True)
-        elif update.effective_message and chat and chat.type == ChatType.PRIVATE:
-            await update.effective_message.reply_text(message(language, "refused"))
+        elif msg and chat and (chat.type == ChatType.PRIVATE or _is_addressed(msg, context)):
+            # In groups only a message meant for the bot is refused; the rest stays silent.
+            await msg.reply_text(message(language, "refused"))
         log.info("refused an update from chat %s", chat.id if chat else "?")
         raise ApplicationHandlerStop
 
@@ -113,11 +115,15 @@ class KutipHandlers:
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the traceback; tell the user something went wrong, without internals."""
         log.error("error while handling an update", exc_info=context.error)
-        if isinstance(update, Update) and update.effective_message:
-            try:
+        if not isinstance(update, Update):
+            return
+        try:
+            if update.callback_query:  # stop the button's spinner with the apology
+                await update.callback_query.answer(message(_language(update), "error"), show_alert=True)
+            elif update.effective_message:
                 await update.effective_message.reply_text(message(_language(update), "error"))
-            except Exception:  # the network may be what failed; the log already has it
-                log.warning("could not tell the user about the error", exc_info=True)
+        except Exception:  # the network may be what failed; the log already has it
+            log.warning("could not tell the user about the error", exc_info=True)
 
     async def _answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
         msg = update.effective_message
@@ -170,6 +176,12 @@ def _language(update: Update, text: str = "") -> str:
     if not text and update.effective_message and update.effective_message.text:
         text = update.effective_message.text
     return reply_language(text, user.language_code if user else None)
+
+
+def _is_addressed(msg: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A command, a mention of the bot, or a reply to it: what privacy mode lets through."""
+    is_command = bool(msg.text and msg.text.startswith("/"))
+    return is_command or _addresses_bot(msg, context.bot.username, context.bot.id)
 
 
 def _addresses_bot(msg: Message, username: str, bot_id: int) -> bool:

@@ -15,7 +15,7 @@ from bot.settings import Settings
 from index.articles import Article
 from index.building import BuildReport, ProgressFactory, refresh_index
 from index.embedder import Embedder, load_embedder
-from index.relevance import DeclineModel, decline_model_for
+from index.relevance import DeclineRule, decline_rule_for
 from index.search import Searcher
 from index.sentences import split_paragraphs
 from index.store import StoredIndex, load_index
@@ -40,7 +40,7 @@ class Source:
 class QuoteService:
     """Answers questions about the indexed articles."""
 
-    def __init__(self, stored: StoredIndex, embedder: Embedder, top_k: int, decline: DeclineModel) -> None:
+    def __init__(self, stored: StoredIndex, embedder: Embedder, top_k: int, decline: DeclineRule) -> None:
         self.stored = stored
         self.decline = decline
         self.searcher = Searcher(stored, embedder)
@@ -59,7 +59,7 @@ class QuoteService:
         model = embedder or load_embedder(settings.model, model_cache(settings.cache_dir))
         report = refresh_index(settings.seeds_dir, settings.data_dir, model, progress=progress)
         stored = load_index(settings.data_dir, model.name, model.dimension)
-        return cls(stored, model, settings.top_k, decline_model_for(model.name)), report
+        return cls(stored, model, settings.top_k, decline_rule_for(model.name)), report
 
     def ask(self, question: str) -> Answer:
         return self.ask_many([question])[0]

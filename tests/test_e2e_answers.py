@@ -18,12 +18,14 @@ ANSWERABLE = [
     ("Who did Putin blame for the deadlock in the nuclear negotiations?", "Amerika Serikat"),
     ("How many countries' news agency heads attended the virtual session?", "16 negara"),
     ("Why did the nuclear talks between Pyongyang and Washington fail?", "tidak ada titik temu"),
+    ("sanksi", "sanksi"),  # a one-word search that the article holds
 ]
 OFF_TOPIC = [
     "Bagaimana cara membuat rendang padang yang empuk?",
     "Siapa pemenang Piala Dunia sepak bola 2018?",
     "What is the capital of Australia?",
     "How do I reset my iPhone password?",
+    "rendang & padang?",
     "Berapa harga tiket kereta cepat Jakarta Bandung?",
 ]
 

@@ -388,6 +388,18 @@ async def test_unknown_chats_are_refused_and_admins_allowed(
     assert admin_answer.spans("blockquote") and group_answer.spans("blockquote")
 
 
+async def test_an_unknown_group_that_addresses_the_bot_is_refused(
+    fake: FakeTelegram, real_service: QuoteService, bot_settings: Settings
+) -> None:
+    other_group = -1_009_999_999_999
+    private = replace(bot_settings, allowed_chat_ids=frozenset({GROUP}))
+    async with polling(build_application(real_service, private)):
+        fake.push_message(other_group, "@kutip_test_bot " + ASK_ID, chat_type="supergroup")
+        [refusal] = await fake.wait_for_messages(other_group, 1)
+    assert refusal.text == "Sorry, this bot is private."
+    assert not fake.calls_to("sendChatAction")
+
+
 @pytest.mark.parametrize("kind", ["sticker", "photo"])
 async def test_a_sticker_or_photo_gets_a_one_line_hint(fake: FakeTelegram, bot: Application, kind: str) -> None:
     if kind == "sticker":

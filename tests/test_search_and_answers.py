@@ -12,7 +12,7 @@ from bot.answers import compose_answer
 from bot.service import QuoteService
 from bot.settings import Settings
 from index.building import refresh_index
-from index.relevance import LEXICAL_DECLINE_MODEL
+from index.relevance import LEXICAL_DECLINE_RULE
 from index.search import Searcher
 from index.store import load_index
 
@@ -69,7 +69,7 @@ def test_citations_are_numbered_and_never_repeat_a_quote(seeds: Path, tmp_path: 
     refresh_index(seeds, data, embedder, max_tokens=30)
     stored = load_index(data, embedder.name, embedder.dimension)
     result = Searcher(stored, embedder).search("Putin menyalahkan Amerika Serikat atas kebuntuan negosiasi nuklir", k=8)
-    answer = compose_answer(result, stored.articles, stored.lexical, LEXICAL_DECLINE_MODEL)
+    answer = compose_answer(result, stored.articles, stored.lexical, LEXICAL_DECLINE_RULE)
     shown = answer.citations + answer.more
     assert [c.n for c in shown] == list(range(1, len(shown) + 1))
     spans = [(c.start, c.end) for c in shown]
