@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ChatAction, ChatType, MessageEntityType, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.answers import Answer
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 PARAGRAPH_BUTTON = "p"  # callback data "p|<article key>|<paragraph>"
 MORE_BUTTON = "m"       # callback data "m": re-asks the question the answer replied to
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+NETWORK_RETRIES = 2
+RETRY_DELAY_SECONDS = 0.5
 _ASK_COMMAND = re.compile(r"^/ask(@\w+)?\s*", re.IGNORECASE)
 
 
@@ -161,14 +164,32 @@ async def send_html(reply_to: Message, parts: list[str], markup: InlineKeyboardM
     for index, part in enumerate(parts):
         buttons = markup if index == len(parts) - 1 else None
         try:
-            await reply_to.reply_text(part, parse_mode=ParseMode.HTML, reply_markup=buttons, do_quote=True,
-                                      allow_sending_without_reply=True, link_preview_options=_NO_PREVIEW)
+            await _reply(reply_to, part, parse_mode=ParseMode.HTML, reply_markup=buttons,
+                         link_preview_options=_NO_PREVIEW)
         except BadRequest as error:
             if "can't parse entities" not in error.message.lower():
                 raise
             log.warning("Telegram rejected the formatting (%s); sending plain text", error.message)
-            await reply_to.reply_text(html_to_plain(part), reply_markup=buttons, do_quote=True,
-                                      allow_sending_without_reply=True)
+            await _reply(reply_to, html_to_plain(part), reply_markup=buttons)
+
+
+async def _reply(reply_to: Message, text: str, **options: Any) -> None:
+    """Reply, retrying when the connection failed before Telegram got the message.
+
+    A time-out is not retried: Telegram may have delivered the message, and a duplicate answer
+    is worse than a missing one. Flood limits (429) are retried by the rate limiter.
+    """
+    for attempt in range(NETWORK_RETRIES + 1):
+        try:
+            await reply_to.reply_text(text, do_quote=True, allow_sending_without_reply=True, **options)
+            return
+        except TimedOut:
+            raise
+        except NetworkError as error:
+            if attempt == NETWORK_RETRIES:
+                raise
+            log.warning("network error while sending (%s); retrying", error.message)
+            await asyncio.sleep(RETRY_DELAY_SECONDS * 2**attempt)
 
 
 def _language(update: Update, text: str = "") -> str:
