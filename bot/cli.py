@@ -35,6 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The Hub is unreachable by design: never let a library try it.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    # Kutip draws its own progress bar; the libraries' weight-loading bars are noise.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
