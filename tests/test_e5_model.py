@@ -156,7 +156,7 @@ def test_a_failed_conversion_leaves_nothing_that_looks_complete(
     def crash(*_: object) -> str:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(e5_model, "_build_tokenizer_json", crash)
+    monkeypatch.setattr(e5_model, "build_tokenizer_json", crash)
     with pytest.raises(ModelError, match="cannot write the converted model.*free disk space"):
         ensure_e5_model(tmp_path)
     assert list(tmp_path.iterdir()) == []
