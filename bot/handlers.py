@@ -183,7 +183,7 @@ async def _reply(reply_to: Message, text: str, **options: Any) -> None:
         try:
             await reply_to.reply_text(text, do_quote=True, allow_sending_without_reply=True, **options)
             return
-        except TimedOut:
+        except (TimedOut, BadRequest):  # BadRequest subclasses NetworkError in PTB
             raise
         except NetworkError as error:
             if attempt == NETWORK_RETRIES:
