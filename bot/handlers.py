@@ -63,7 +63,9 @@ class KutipHandlers:
         """Greet, list the articles and suggest two questions."""
         language = _language(update)
         titles = [f"• {escape(s.article.title)}" for s in self.service.sources()]
-        examples = [f"• <code>{escape(q)}</code>" for q in self.service.example_questions(language)]
+        # The first call per language checks candidates with the model: off the event loop.
+        suggestions = await asyncio.to_thread(self.service.example_questions, language)
+        examples = [f"• <code>{escape(q)}</code>" for q in suggestions]
         lines = [escape(message(language, "greeting")), "", f"<b>{escape(message(language, 'knows'))}</b>",
                  *titles, "", f"<b>{escape(message(language, 'examples'))}</b>", *examples]
         await send_html(update.effective_message, pack(lines, separator="\n"))  # many articles: several parts
@@ -133,7 +135,7 @@ class KutipHandlers:
         question = question.strip()
         language = _language(update, question)
         if not question:
-            example = self.service.example_questions(language)[0]
+            example = (await asyncio.to_thread(self.service.example_questions, language))[0]
             await msg.reply_text(message(language, "empty_question", example=example))
             return
         if len(question) > MAX_QUESTION_CHARS:
