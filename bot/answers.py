@@ -70,6 +70,14 @@ def compose_answer(
     return Answer(result.question, True, tuple(numbered[: len(cited)]), tuple(numbered[len(cited):]), result.hits)
 
 
+def group_by_article(citations: tuple[Citation, ...]) -> list[tuple[Citation, list[Citation]]]:
+    """Citations grouped per article, in order of first citation: (first, all of that article)."""
+    groups: dict[str, list[Citation]] = {}
+    for citation in citations:
+        groups.setdefault(citation.article_id, []).append(citation)
+    return [(cited[0], cited) for cited in groups.values()]
+
+
 def _cite(hit: Hit, article: Article, terms: tuple[str, ...], lexical: LexicalIndex, n: int) -> Citation:
     sentences = _quoted_sentences(hit.passage, article, terms, lexical)
     start, end = sentences[0].start, sentences[-1].end

@@ -5,8 +5,9 @@ from __future__ import annotations
 import html
 import re
 
-from bot.answers import Answer, Citation
+from bot.answers import Answer, Citation, group_by_article
 from bot.messages import message
+from bot.render_text import paragraph_list
 from bot.service import Source
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit, counted on the text after entity parsing
@@ -31,15 +32,17 @@ def render_citations_html(citations: tuple[Citation, ...], language: str, headin
     for citation in citations:
         blocks += _quote_blocks(citation)
     sources = [f"<b>{escape(message(language, 'sources_heading'))}</b>"]
-    sources += [f"[{c.n}] {source_html(c, language)}" for c in citations]
+    sources += [source_html(first, cited, language) for first, cited in group_by_article(citations)]
     return pack(blocks + ["\n".join(sources)])
 
 
-def source_html(citation: Citation, language: str) -> str:
-    title = escape(citation.title)
-    if citation.url:
-        title = f'<a href="{html.escape(citation.url, quote=True)}">{title}</a>'
-    return f"{title}, {escape(message(language, 'paragraph', n=citation.paragraph))}"
+def source_html(first: Citation, cited: list[Citation], language: str) -> str:
+    """`Title: [1] paragraph 8, [3] paragraph 2`, the title linked when its url is known."""
+    title = escape(first.title)
+    if first.url:
+        title = f'<a href="{html.escape(first.url, quote=True)}">{title}</a>'
+    return f"{title}: {escape(paragraph_list(cited, language))}"
+
 
 
 def render_paragraph_html(title: str, paragraph: int, text: str, language: str) -> list[str]:

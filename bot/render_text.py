@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.answers import Answer, Citation
+from bot.answers import Answer, Citation, group_by_article
 from bot.messages import message
 from bot.service import Source
 
@@ -17,14 +17,16 @@ def render_answer_text(answer: Answer, language: str, width: int = WIDTH) -> str
         return message(language, "declined")
     quotes = [_quote_block(c, width) for c in answer.citations]
     sources = [message(language, "sources_heading") + ":"]
-    sources += [f"[{c.n}] {source_line(c, language)}" for c in answer.citations]
+    for first, cited in group_by_article(answer.citations):
+        sources.append(f"{first.title}: {paragraph_list(cited, language)}")
+        if first.url:
+            sources.append(f"  {first.url}")
     return "\n\n".join(quotes) + "\n\n" + "\n".join(sources)
 
 
-def source_line(citation: Citation, language: str) -> str:
-    """`Title, paragraph N (url)`: what a reader needs to check the quote."""
-    line = f"{citation.title}, {message(language, 'paragraph', n=citation.paragraph)}"
-    return f"{line} ({citation.url})" if citation.url else line
+def paragraph_list(cited: list[Citation], language: str) -> str:
+    """`[1] paragraph 8, [3] paragraph 2`: which quote comes from where in one article."""
+    return ", ".join(f"[{c.n}] {message(language, 'paragraph', n=c.paragraph)}" for c in cited)
 
 
 def render_sources_text(sources: list[Source], language: str) -> str:

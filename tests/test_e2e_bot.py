@@ -333,7 +333,7 @@ async def test_a_long_answer_is_split_into_messages_within_the_limits(
     assert first.buttons == [] and "Paragraf lengkap [1]" in [b["text"] for b in last.buttons]
     quoted = " ".join(first.spans("blockquote") + last.spans("blockquote"))
     assert "naik 1 persen" in quoted and "naik 120 persen" in quoted
-    assert "[1] Harga <beras> & minyak, paragraf 2" in last.text
+    assert "Harga <beras> & minyak: [1] paragraf 2" in last.text
     assert last.entities[-1]["url"] == "https://contoh.id/harga?a=1&b=2"
     assert all(m.spans("expandable_blockquote") for m in paragraph)
     assert [c.status for c in fake.calls if c.method == "sendMessage"] == [200] * 4
