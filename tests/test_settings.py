@@ -1,0 +1,47 @@
+"""Configuration: the environment over .env, id lists, and bad values explained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+from bot.settings import DEFAULT_API_BASE_URL, SettingsError, load_settings
+
+
+def test_environment_wins_over_the_env_file(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("TELEGRAM_BOT_TOKEN=from-file\nKUTIP_TOP_K=7\nALLOWED_CHAT_IDS=1, -1002, 3\n")
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": "from-env"}, env_file)
+    assert settings.telegram_token == "from-env"
+    assert settings.top_k == 7
+    assert settings.allowed_chat_ids == frozenset({1, -1002, 3})
+    assert settings.telegram_api_base_url == DEFAULT_API_BASE_URL
+
+
+def test_defaults_without_any_configuration(tmp_path: Path) -> None:
+    settings = load_settings({}, tmp_path / "missing.env")
+    assert (settings.seeds_dir, settings.data_dir) == (Path("seeds"), Path("data"))
+    assert settings.telegram_token is None and settings.webhook_url is None
+    assert settings.allowed_chat_ids == frozenset() == settings.admin_user_ids
+
+
+def test_the_token_is_kept_out_of_the_settings_repr() -> None:
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": "123:secret", "WEBHOOK_SECRET_TOKEN": "hush"}, None)
+    assert "secret" not in repr(settings) and "hush" not in repr(settings)
+
+
+@pytest.mark.parametrize(("name", "value"), [("KUTIP_TOP_K", "many"), ("ALLOWED_CHAT_IDS", "me, you"),
+                                             ("WEBHOOK_PORT", "80a")])
+def test_bad_values_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings({name: value}, None)
+
+
+def test_the_cli_reports_a_bad_value_in_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                                 tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KUTIP_TOP_K", "many")
+    assert cli.main(["info"]) == 1
+    assert capsys.readouterr().err == "kutip: KUTIP_TOP_K must be a whole number, not 'many'\n"
