@@ -6,7 +6,7 @@ import asyncio
 import logging
 import secrets
 import sys
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,15 +43,25 @@ class PerChatProcessor(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # A lock per chat with updates in flight, dropped when the chat goes quiet, so a
+        # long-running bot does not keep one for every chat it ever saw.
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._pending: Counter[int] = Counter()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
             await coroutine
             return
-        async with self._locks[chat.id]:
-            await coroutine
+        self._pending[chat.id] += 1
+        lock = self._locks.setdefault(chat.id, asyncio.Lock())
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._pending[chat.id] -= 1
+            if not self._pending[chat.id]:
+                del self._pending[chat.id], self._locks[chat.id]
 
     async def initialize(self) -> None:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import tempfile
@@ -68,8 +69,6 @@ def describe_index(settings: Settings) -> dict[str, object]:
 
 def run_eval(settings: Settings, questions_file: Path, corpus_file: Path | None, split: str | None) -> dict[str, object]:
     """Index the corpus in a scratch folder, ask every question, and measure."""
-    import json
-
     questions = read_questions(questions_file, split)
     with tempfile.TemporaryDirectory(prefix="kutip-eval-") as scratch:
         seeds = Path(scratch) / "seeds"
