@@ -26,6 +26,9 @@ run: index
 chat: index
 	$(BIN)/kutip chat
 
+bot: index
+	$(BIN)/kutip bot
+
 test: install
 	$(BIN)/python -m pytest
 
