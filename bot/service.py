@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answers import Answer, compose_answer
-from bot.language import ENGLISH, INDONESIAN
+from bot.examples import candidate_questions
 from bot.settings import Settings
 from index.articles import Article
 from index.building import BuildReport, ProgressFactory, refresh_index
@@ -19,15 +18,6 @@ from index.relevance import DeclineRule, decline_rule_for
 from index.search import Searcher
 from index.sentences import split_paragraphs
 from index.store import StoredIndex, load_index
-
-# For example questions: two-word names ("Korea Utara"), and who is quoted ("kata Putin").
-_NAME = re.compile(r"(?=\b([A-Z][a-z]+ [A-Z][a-z]+)\b)")
-_SPEAKER = re.compile(r"\b(?:kata|ujar|tukas|ucap|ungkap|tegas|said|says)\s+((?:[A-Z][a-z]+ ?){1,2})")
-_TEMPLATES = {
-    INDONESIAN: ("Apa kata {speaker} tentang {topic}?", "Apa yang diberitakan tentang {topic}?"),
-    ENGLISH: ("What did {speaker} say about {topic}?", "What does the article report about {topic}?"),
-}
-
 
 @dataclass(frozen=True)
 class Source:
@@ -82,16 +72,7 @@ class QuoteService:
         return self._examples[language]
 
     def _make_examples(self, language: str) -> list[str]:
-        text = "\n".join(article.text for article in self.stored.articles.values())
-        topics = [name for name, _ in Counter(_NAME.findall(text)).most_common(3)] or [
-            article.title for article in list(self.stored.articles.values())[:2]
-        ]
-        speakers = [name.strip() for name, _ in Counter(_SPEAKER.findall(text)).most_common(2)]
-        about_speaker, about_topic = _TEMPLATES.get(language, _TEMPLATES[ENGLISH])
-        pairs = [about_speaker.format(speaker=s, topic=t) for s in speakers for t in topics if s not in t]
-        # One question about a speaker, one about another topic, then the rest as fallbacks.
-        generic = [about_topic.format(topic=t) for t in topics[1 if pairs else 0 :]]
-        candidates = pairs[:1] + generic + pairs[1:]
+        candidates = candidate_questions(list(self.stored.articles.values()), language)
         answered = [q for q, a in zip(candidates, self.ask_many(candidates)) if a.answered]
         return (answered or candidates)[:2]
 
