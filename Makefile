@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install index run chat bot test test-unit test-e2e bench clean
+.PHONY: install index run chat bot test test-unit test-e2e typecheck bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ test-unit: install
 
 test-e2e: install
 	$(BIN)/python -m pytest -m e2e
+
+typecheck: install
+	$(BIN)/mypy
 
 # Needs ../shared/eval (the team's eval data); writes bench/results/*.json.
 bench: install

@@ -68,23 +68,23 @@ class KutipHandlers:
         examples = [f"• <code>{escape(q)}</code>" for q in suggestions]
         lines = [escape(message(language, "greeting")), "", f"<b>{escape(message(language, 'knows'))}</b>",
                  *titles, "", f"<b>{escape(message(language, 'examples'))}</b>", *examples]
-        await send_html(update.effective_message, pack(lines, separator="\n"))  # many articles: several parts
+        await send_html(_message_of(update), pack(lines, separator="\n"))  # many articles: several parts
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Explain how to ask."""
-        await send_html(update.effective_message, [escape(message(_language(update), "help"))])
+        await send_html(_message_of(update), [escape(message(_language(update), "help"))])
 
     async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """List the indexed articles."""
-        await send_html(update.effective_message, render_sources_html(self.service.sources(), _language(update)))
+        await send_html(_message_of(update), render_sources_html(self.service.sources(), _language(update)))
 
     async def ask_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer `/ask <question>`, in any chat."""
-        await self._answer(update, context, _ASK_COMMAND.sub("", update.effective_message.text or "", count=1))
+        await self._answer(update, context, _ASK_COMMAND.sub("", _message_of(update).text or "", count=1))
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer a plain message: always in private chats, in groups only when addressed."""
-        msg = update.effective_message
+        msg = _message_of(update)
         if msg.chat.type == ChatType.PRIVATE:
             await self._answer(update, context, msg.text or "")
         elif _addresses_bot(msg, context.bot.username, context.bot.id):
@@ -92,13 +92,15 @@ class KutipHandlers:
 
     async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Hint that only text is read (stickers, photos...), in private chats only."""
-        msg = update.effective_message
+        msg = _message_of(update)
         if msg.chat.type == ChatType.PRIVATE:
             await msg.reply_text(message(_language(update), "not_text"))
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Show a cited paragraph in full, or the further sources of an answer."""
         query = update.callback_query
+        if query is None:
+            raise ValueError("the button handler needs a callback query")
         kind, _, rest = (query.data or "").partition("|")
         origin = query.message if isinstance(query.message, Message) else None
         question = _question_of(origin.reply_to_message) if origin and origin.reply_to_message else None
@@ -131,7 +133,7 @@ class KutipHandlers:
             log.warning("could not tell the user about the error", exc_info=True)
 
     async def _answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
-        msg = update.effective_message
+        msg = _message_of(update)
         question = question.strip()
         language = _language(update, question)
         if not question:
@@ -192,6 +194,13 @@ async def _reply(reply_to: Message, text: str, **options: Any) -> None:
                 raise
             log.warning("network error while sending (%s); retrying", error.message)
             await asyncio.sleep(RETRY_DELAY_SECONDS * 2**attempt)
+
+
+def _message_of(update: Update) -> Message:
+    """The update's message; every handler that calls this is registered for messages only."""
+    if update.effective_message is None:
+        raise ValueError("this handler needs an update with a message")
+    return update.effective_message
 
 
 def _language(update: Update, text: str = "") -> str:

@@ -11,6 +11,7 @@ import numpy as np
 from index.errors import ModelError
 
 DEFAULT_BATCH_SIZE = 32
+DEFAULT_MAX_SEQ_LENGTH = 512  # when a model does not say; BERT-style encoders stop there
 ProgressCallback = Callable[[int], None]
 
 
@@ -48,8 +49,8 @@ class SentenceTransformerEmbedder:
             ) from error
         self.name = name or str(model)
         self.dimension = int(self._model.get_embedding_dimension() or 0)
-        self.max_tokens = int(self._model.max_seq_length)
-        self._prompts = dict(self._model.prompts)
+        self.max_tokens = int(self._model.max_seq_length or DEFAULT_MAX_SEQ_LENGTH)
+        self._document_prompt = self._model.prompts.get("document") or ""
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         vectors = self._model.encode_query(
@@ -83,8 +84,7 @@ class SentenceTransformerEmbedder:
         return vectors
 
     def count_tokens(self, text: str) -> int:
-        prompt = self._prompts.get("document", "")
-        return len(self._model.tokenizer(prompt + text)["input_ids"])
+        return len(self._model.tokenizer(self._document_prompt + text)["input_ids"])
 
 
 def load_embedder(model: str | None, cache_dir: Path) -> Embedder:

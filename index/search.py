@@ -55,7 +55,9 @@ class Searcher:
 
     def search_many(self, questions: Sequence[str], k: int = 5) -> list[SearchResult]:
         """Like `search` for each question, encoding them in one batch."""
-        vectors = self.embedder.encode_queries(list(questions)) if questions else []
+        if not questions:
+            return []
+        vectors = self.embedder.encode_queries(list(questions))
         return [self.search_encoded(q, v, k) for q, v in zip(questions, vectors)]
 
     def search_encoded(self, question: str, query_vector: np.ndarray, k: int) -> SearchResult:
