@@ -13,7 +13,7 @@ from index.articles import Article, read_articles
 from index.embedder import Embedder
 from index.errors import IndexMissingError
 from index.passages import DEFAULT_MAX_TOKENS, Passage, split_passages
-from index.store import FORMAT_VERSION, Manifest, StoredIndex, load_index, read_manifest, write_index
+from index.store import FORMAT_VERSION, Manifest, StoredIndex, build_lock, load_index, read_manifest, write_index
 
 PASSAGE_OVERLAP = 1
 # Called once with the number of passages to embed, then the returned callback per batch.
@@ -43,6 +43,18 @@ def refresh_index(
     progress: ProgressFactory | None = None,
 ) -> BuildReport:
     """Bring the index in `data_dir` up to date with `seeds_dir`; a no-op when nothing changed."""
+    with build_lock(data_dir):
+        return _refresh(seeds_dir, data_dir, embedder, rebuild, max_tokens, progress)
+
+
+def _refresh(
+    seeds_dir: Path,
+    data_dir: Path,
+    embedder: Embedder,
+    rebuild: bool,
+    max_tokens: int,
+    progress: ProgressFactory | None,
+) -> BuildReport:
     started = time.perf_counter()
     load = read_articles(seeds_dir)
     settings = {"max_tokens": max_tokens, "overlap": PASSAGE_OVERLAP}

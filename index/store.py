@@ -11,12 +11,15 @@ atomically replaced, so a crash mid-build leaves the previous index usable.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import sqlite3
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,6 +37,7 @@ MANIFEST_NAME = "manifest.json"
 DENSE_NAME = "dense.faiss"
 DATABASE_NAME = "kutip.sqlite"
 LEXICAL_NAME = "bm25"
+LOCK_NAME = ".build.lock"
 INDEX_TYPE = "IndexFlatIP"  # exact inner product; vectors are normalised, so cosine
 
 
@@ -69,6 +73,18 @@ class StoredIndex:
         if not rows:
             return np.zeros((0, self.manifest.dimension), dtype=np.float32)
         return self.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+
+
+@contextmanager
+def build_lock(data_dir: Path) -> Iterator[None]:
+    """One build at a time per data directory: a bot starting while `kutip index` runs waits."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with (data_dir / LOCK_NAME).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def write_index(

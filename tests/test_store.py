@@ -116,3 +116,15 @@ def test_stored_passages_round_trip_to_article_text(seeds: Path, tmp_path: Path,
         assert article.text[passage.start : passage.end] == passage.text
         for sentence in passage.sentences:
             assert passage.start <= sentence.start < sentence.end <= passage.end
+
+
+def test_two_builds_at_once_take_turns(seeds: Path, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = tmp_path / "data"
+    embedders = [FakeEmbedder(), FakeEmbedder()]
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda e: refresh_index(seeds, data, e), embedders))
+    assert sorted(r.changed for r in reports) == [False, True], "the second saw the first's index"
+    assert sum(e.documents_encoded for e in embedders) == reports[0].passages
+    assert len(list(data.glob("gen-*"))) == 1
