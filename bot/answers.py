@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+
+import numpy as np
 
 from index.articles import Article
 from index.lexical import LexicalIndex, tokenize
@@ -17,6 +20,11 @@ MORE_QUOTES = 3
 RELATIVE_CUTOFF = 0.75
 # A neighbouring sentence joins the quote only when it matches nearly as well as the best one.
 NEIGHBOUR_SHARE = 0.75
+# Below this share of the question's words in any sentence (another language, a paraphrase),
+# the words cannot tell which sentence answers: the model compares the sentences instead.
+LEXICAL_CONFIDENCE = 0.5
+# Embeds sentences the way passages are embedded, for comparison with the question.
+SentenceEncoder = Callable[[Sequence[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ def compose_answer(
     articles: dict[str, Article],
     lexical: LexicalIndex,
     decline: DeclineRule,
+    encode: SentenceEncoder | None = None,
     max_quotes: int = MAX_QUOTES,
 ) -> Answer:
     """Cite the best passages of `result`, or decline when they do not hold the answer."""
@@ -63,7 +72,7 @@ def compose_answer(
         target = cited if hit.score >= RELATIVE_CUTOFF * best and len(cited) < max_quotes else more
         if target is more and len(more) >= MORE_QUOTES:
             break
-        citation = _cite(hit, articles[hit.passage.article_id], result.terms, lexical, 0)
+        citation = _cite(hit, articles[hit.passage.article_id], result, lexical, encode)
         if not any(_overlaps(citation, other) for other in cited + more):
             target.append(citation)
     numbered = [_renumber(c, n) for n, c in enumerate(cited + more, start=1)]
@@ -78,29 +87,31 @@ def group_by_article(citations: tuple[Citation, ...]) -> list[tuple[Citation, li
     return [(cited[0], cited) for cited in groups.values()]
 
 
-def _cite(hit: Hit, article: Article, terms: tuple[str, ...], lexical: LexicalIndex, n: int) -> Citation:
-    sentences = _quoted_sentences(hit.passage, article, terms, lexical)
+def _cite(
+    hit: Hit, article: Article, result: SearchResult, lexical: LexicalIndex, encode: SentenceEncoder | None
+) -> Citation:
+    sentences = _quoted_sentences(hit.passage, article, result, lexical, encode)
     start, end = sentences[0].start, sentences[-1].end
-    return Citation(n, article.id, article.title, article.url, sentences[0].paragraph,
+    return Citation(0, article.id, article.title, article.url, sentences[0].paragraph,
                     hit.passage.id, article.text[start:end], start, end, hit.score)
 
 
 def _quoted_sentences(
-    passage: Passage, article: Article, terms: tuple[str, ...], lexical: LexicalIndex
+    passage: Passage, article: Article, result: SearchResult, lexical: LexicalIndex,
+    encode: SentenceEncoder | None,
 ) -> list[Sentence]:
     """The passage's best sentence and its matching neighbours, all in one paragraph.
 
-    Sentences are scored by the IDF-weighted share of the question's terms they contain;
-    without any shared term (a question in another language) the passage's first
-    paragraph is quoted whole, since the passage matched as a whole.
+    Sentences are scored by the IDF-weighted share of the question's terms they contain. When
+    no sentence holds enough of them (a question in another language, a paraphrase), the model
+    picks the sentence closest to the question; without a model, the first paragraph is quoted.
     """
-    weights = {term: lexical.idf(term) for term in set(terms)}
-    total = sum(weights.values()) or 1.0
-    scores = [
-        sum(weights[t] for t in set(tokenize(article.text[s.start : s.end])) if t in weights) / total
-        for s in passage.sentences
-    ]
+    texts = [article.text[s.start : s.end] for s in passage.sentences]
+    scores = _word_scores(texts, result.terms, lexical)
     best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+    if scores[best] < LEXICAL_CONFIDENCE and encode is not None and len(texts) > 1:
+        closest = int(np.argmax(result.similarity(encode(texts))))
+        return [passage.sentences[closest]]
     if scores[best] == 0:
         first = passage.sentences[0].paragraph
         return [s for s in passage.sentences if s.paragraph == first]
@@ -112,6 +123,13 @@ def _quoted_sentences(
             chosen.append(i)
             i += step
     return [passage.sentences[i] for i in sorted(chosen)]
+
+
+def _word_scores(texts: list[str], terms: tuple[str, ...], lexical: LexicalIndex) -> list[float]:
+    """Each text's IDF-weighted share of the question's terms."""
+    weights = {term: lexical.idf(term) for term in set(terms)}
+    total = sum(weights.values()) or 1.0
+    return [sum(weights[t] for t in set(tokenize(text)) if t in weights) / total for text in texts]
 
 
 def _overlaps(a: Citation, b: Citation) -> bool:

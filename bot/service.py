@@ -56,7 +56,8 @@ class QuoteService:
 
     def ask_many(self, questions: Sequence[str]) -> list[Answer]:
         results = self.searcher.search_many(questions, self.top_k)
-        return [compose_answer(r, self.stored.articles, self.stored.lexical, self.decline) for r in results]
+        encode = self.searcher.embedder.encode_documents
+        return [compose_answer(r, self.stored.articles, self.stored.lexical, self.decline, encode) for r in results]
 
     def sources(self) -> list[Source]:
         counts = Counter(passage.article_id for passage in self.stored.passages)

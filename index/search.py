@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -37,6 +37,11 @@ class SearchResult:
     terms: tuple[str, ...]
     hits: tuple[Hit, ...]
     baseline: float  # the question's best cosine against unrelated background passages
+    query_vector: np.ndarray = field(compare=False, repr=False)
+
+    def similarity(self, vectors: np.ndarray) -> np.ndarray:
+        """Cosine of the question with each of `vectors` (normalised, as the embedder makes them)."""
+        return vectors @ self.query_vector
 
 
 class Searcher:
@@ -64,7 +69,7 @@ class Searcher:
         terms = tuple(tokenize(question))
         baseline = float((self._background @ query_vector).max())
         if self.stored.dense.ntotal == 0:
-            return SearchResult(question, terms, (), baseline)
+            return SearchResult(question, terms, (), baseline, query_vector)
         all_lexical = self.stored.lexical.scores(terms)
         rows, dense = self._candidates(query_vector, all_lexical)
         lexical = all_lexical[rows]
@@ -74,7 +79,7 @@ class Searcher:
             Hit(rank + 1, self.stored.passages[rows[i]], float(fused[i]), float(dense[i]), float(lexical[i]))
             for rank, i in enumerate(order)
         )
-        return SearchResult(question, terms, hits, baseline)
+        return SearchResult(question, terms, hits, baseline, query_vector)
 
     def _candidates(self, query_vector: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Union of the dense and BM25 top candidates, with the cosine of each."""

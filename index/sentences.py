@@ -10,7 +10,8 @@ Sentence rules (pure regex, no NLP library): a sentence ends at `.`, `!`, `?` or
 such as `?!` or `...` included), together with any closing quotes or brackets, when
 whitespace follows and the next visible character is not lowercase. A single `.` after a
 known abbreviation (`St.`, `Dr.`, `Jl.`), a capital initial (`J.`) or a dotted
-abbreviation (`U.S.`, `a.n.`, `e.g.`) never ends one. A newline always ends a sentence.
+abbreviation (`U.S.`, `a.n.`, `e.g.`) never ends one. A newline always ends a sentence. A
+bracketed piece right after a sentence (a photo credit) stays with that sentence.
 """
 
 from __future__ import annotations
@@ -83,7 +84,19 @@ def _sentences_in_line(text: str, start: int, end: int) -> list[Span]:
             pieces.append(_trim(text, piece_start, match.end()))
             piece_start = match.end()
     pieces.append(_trim(text, piece_start, end))
-    return [piece for piece in pieces if piece is not None]
+    return _attach_credits(text, [piece for piece in pieces if piece is not None])
+
+
+def _attach_credits(text: str, spans: list[Span]) -> list[Span]:
+    """A bracketed piece after a sentence, "(Sumber: ...)" or "(AP Photo)", belongs to it."""
+    merged: list[Span] = []
+    for span in spans:
+        piece = text[span.start : span.end]
+        if merged and piece.startswith("(") and piece.endswith(")"):
+            merged[-1] = Span(merged[-1].start, span.end)
+        else:
+            merged.append(span)
+    return merged
 
 
 def _ends_sentence(text: str, match: re.Match[str], line_end: int) -> bool:

@@ -19,6 +19,9 @@ ANSWERABLE = [
     ("How many countries' news agency heads attended the virtual session?", "16 negara"),
     ("Why did the nuclear talks between Pyongyang and Washington fail?", "tidak ada titik temu"),
     ("sanksi", "sanksi"),  # a one-word search that the article holds
+    # English words barely match the article's: the model picks the sentence to quote.
+    ("What missile did North Korea test?", "KN-23"),
+    ("What does Moscow want in return for partial lifting of UN sanctions?", "pencabutan sebagian sanksi PBB"),
 ]
 OFF_TOPIC = [
     "Bagaimana cara membuat rendang padang yang empuk?",

@@ -132,7 +132,7 @@ def test_seed_windows_cover_every_sentence_within_budget(
 
 def test_seed_passages_at_default_budget(seed_article: Article) -> None:
     passages = split_passages(seed_article, count_words)
-    assert [(p.paragraph, p.paragraph_end) for p in passages] == [(1, 2), (2, 3), (3, 6), (6, 10), (10, 12)]
+    assert [(p.paragraph, p.paragraph_end) for p in passages] == [(1, 2), (2, 3), (3, 6), (6, 9), (9, 11), (11, 12)]
 
 
 def test_empty_text_has_no_passages() -> None:
