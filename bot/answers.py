@@ -20,8 +20,9 @@ MORE_QUOTES = 3
 RELATIVE_CUTOFF = 0.75
 # A neighbouring sentence joins the quote only when it matches nearly as well as the best one.
 NEIGHBOUR_SHARE = 0.75
-# Below this share of the question's words in any sentence (another language, a paraphrase),
-# the words cannot tell which sentence answers: the model compares the sentences instead.
+# Below this share of the question's words in the best passage (another language, a
+# paraphrase), words cannot tell which sentence answers: the model compares the sentences.
+# Questions in the article's language rarely get here, so they pay no extra encoding.
 LEXICAL_CONFIDENCE = 0.5
 # Embeds sentences the way passages are embedded, for comparison with the question.
 SentenceEncoder = Callable[[Sequence[str]], np.ndarray]
@@ -66,13 +67,14 @@ def compose_answer(
     if not decline.answers(result, lexical):
         return Answer(result.question, False, (), (), result.hits)
     best = result.hits[0].score
+    closest = _closest_sentences(result, articles, lexical, encode)
     cited: list[Citation] = []
     more: list[Citation] = []
     for hit in result.hits:
         target = cited if hit.score >= RELATIVE_CUTOFF * best and len(cited) < max_quotes else more
         if target is more and len(more) >= MORE_QUOTES:
             break
-        citation = _cite(hit, articles[hit.passage.article_id], result, lexical, encode)
+        citation = _cite(hit, articles[hit.passage.article_id], result.terms, lexical, closest.get(hit.rank))
         if not any(_overlaps(citation, other) for other in cited + more):
             target.append(citation)
     numbered = [_renumber(c, n) for n, c in enumerate(cited + more, start=1)]
@@ -87,31 +89,47 @@ def group_by_article(citations: tuple[Citation, ...]) -> list[tuple[Citation, li
     return [(cited[0], cited) for cited in groups.values()]
 
 
+def _closest_sentences(
+    result: SearchResult, articles: dict[str, Article], lexical: LexicalIndex, encode: SentenceEncoder | None
+) -> dict[int, int]:
+    """For a question whose words the best passage barely holds (another language, a
+    paraphrase): each hit's sentence closest to it, by the model, encoded in one batch."""
+    top = result.hits[0].passage
+    if encode is None or _word_scores([top.text], result.terms, lexical)[0] >= LEXICAL_CONFIDENCE:
+        return {}
+    texts = [articles[h.passage.article_id].text[s.start : s.end] for h in result.hits for s in h.passage.sentences]
+    cosines = result.similarity(encode(texts))
+    closest: dict[int, int] = {}
+    offset = 0
+    for hit in result.hits:
+        count = len(hit.passage.sentences)
+        closest[hit.rank] = int(np.argmax(cosines[offset : offset + count]))
+        offset += count
+    return closest
+
+
 def _cite(
-    hit: Hit, article: Article, result: SearchResult, lexical: LexicalIndex, encode: SentenceEncoder | None
+    hit: Hit, article: Article, terms: tuple[str, ...], lexical: LexicalIndex, closest: int | None
 ) -> Citation:
-    sentences = _quoted_sentences(hit.passage, article, result, lexical, encode)
+    sentences = _quoted_sentences(hit.passage, article, terms, lexical, closest)
     start, end = sentences[0].start, sentences[-1].end
     return Citation(0, article.id, article.title, article.url, sentences[0].paragraph,
                     hit.passage.id, article.text[start:end], start, end, hit.score)
 
 
 def _quoted_sentences(
-    passage: Passage, article: Article, result: SearchResult, lexical: LexicalIndex,
-    encode: SentenceEncoder | None,
+    passage: Passage, article: Article, terms: tuple[str, ...], lexical: LexicalIndex, closest: int | None
 ) -> list[Sentence]:
     """The passage's best sentence and its matching neighbours, all in one paragraph.
 
-    Sentences are scored by the IDF-weighted share of the question's terms they contain. When
-    no sentence holds enough of them (a question in another language, a paraphrase), the model
-    picks the sentence closest to the question; without a model, the first paragraph is quoted.
+    Sentences are scored by the IDF-weighted share of the question's terms they contain,
+    unless the model already chose the sentence closest to the question (`closest`). Without
+    either, the passage's first paragraph is quoted whole, since the passage matched as a whole.
     """
-    texts = [article.text[s.start : s.end] for s in passage.sentences]
-    scores = _word_scores(texts, result.terms, lexical)
-    best = max(range(len(scores)), key=lambda i: (scores[i], -i))
-    if scores[best] < LEXICAL_CONFIDENCE and encode is not None and len(texts) > 1:
-        closest = int(np.argmax(result.similarity(encode(texts))))
+    if closest is not None:
         return [passage.sentences[closest]]
+    scores = _word_scores([article.text[s.start : s.end] for s in passage.sentences], terms, lexical)
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i))
     if scores[best] == 0:
         first = passage.sentences[0].paragraph
         return [s for s in passage.sentences if s.paragraph == first]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from bot.answers import Answer, compose_answer
 from bot.examples import candidate_questions
@@ -18,6 +21,35 @@ from index.relevance import DeclineRule, decline_rule_for
 from index.search import Searcher
 from index.sentences import split_paragraphs
 from index.store import StoredIndex, load_index
+
+SENTENCE_CACHE_SIZE = 20_000  # about 30 MB of 384-dimension vectors
+
+
+class SentenceCache:
+    """Sentence vectors for quoting cross-language answers, kept between questions.
+
+    Questions keep coming back to the same articles, so after the first few a sentence is
+    rarely encoded twice. Bounded (least recently used first out) and safe across the
+    threads that answer questions.
+    """
+
+    def __init__(self, embedder: Embedder, capacity: int = SENTENCE_CACHE_SIZE) -> None:
+        self._embedder = embedder
+        self._capacity = capacity
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+            if missing:
+                self._vectors.update(zip(missing, self._embedder.encode_documents(missing)))
+            for text in texts:
+                self._vectors.move_to_end(text)
+            while len(self._vectors) > self._capacity:
+                self._vectors.popitem(last=False)
+            return np.stack([self._vectors[text] for text in texts])
+
 
 @dataclass(frozen=True)
 class Source:
@@ -37,6 +69,7 @@ class QuoteService:
         self.top_k = top_k
         self._by_key = {article_key(a.id): a for a in stored.articles.values()}
         self._examples: dict[str, list[str]] = {}
+        self._sentences = SentenceCache(embedder)
 
     @classmethod
     def open(
@@ -56,7 +89,7 @@ class QuoteService:
 
     def ask_many(self, questions: Sequence[str]) -> list[Answer]:
         results = self.searcher.search_many(questions, self.top_k)
-        encode = self.searcher.embedder.encode_documents
+        encode = self._sentences.encode
         return [compose_answer(r, self.stored.articles, self.stored.lexical, self.decline, encode) for r in results]
 
     def sources(self) -> list[Source]:

@@ -85,3 +85,15 @@ def test_example_questions_name_who_and_what_the_articles_mention(settings: Sett
     assert service.example_questions("en")[0] == "What did Putin say about Korea Utara?"
     assert service.example_questions("id")[0] == "Apa kata Putin tentang Korea Utara?"
     assert len(service.example_questions("id")) == 2
+
+
+def test_the_sentence_cache_encodes_each_sentence_once_and_stays_bounded(embedder: FakeEmbedder) -> None:
+    from bot.service import SentenceCache
+
+    cache = SentenceCache(embedder, capacity=3)
+    first = cache.encode(["a b", "c d", "a b"])
+    assert embedder.documents_encoded == 2 and (first[0] == first[2]).all()
+    cache.encode(["c d", "e f", "g h"])
+    assert embedder.documents_encoded == 4
+    cache.encode(["a b"])  # pushed out by the last call: encoded again
+    assert embedder.documents_encoded == 5
