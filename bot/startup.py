@@ -15,6 +15,7 @@ from tqdm import tqdm
 from bot.service import QuoteService, model_cache
 from bot.settings import Settings
 from index.building import BuildReport, refresh_index
+from index.e5_model import MODEL_DIR_NAME
 from index.embedder import Embedder, load_embedder
 from index.evaluation import corpus_from_questions, evaluate, read_questions
 from index.store import read_manifest
@@ -57,7 +58,7 @@ def describe_index(settings: Settings) -> dict[str, object]:
     manifest = read_manifest(settings.data_dir)
     return {
         "model": manifest.model_name,
-        "model_path": str(model_cache(settings.cache_dir)) if not settings.model else settings.model,
+        "model_path": settings.model or str(model_cache(settings.cache_dir) / MODEL_DIR_NAME),
         "dimension": manifest.dimension,
         "articles": len(manifest.article_hashes),
         "passages": manifest.passage_count,

@@ -12,7 +12,7 @@ import numpy as np
 from index.articles import Article, read_articles
 from index.embedder import Embedder
 from index.errors import IndexMissingError
-from index.passages import DEFAULT_MAX_TOKENS, Passage, split_passages
+from index.passages import DEFAULT_MAX_TOKENS, SPLITTER_VERSION, Passage, split_passages
 from index.store import FORMAT_VERSION, Manifest, StoredIndex, build_lock, load_index, read_manifest, write_index
 
 PASSAGE_OVERLAP = 1
@@ -57,7 +57,7 @@ def _refresh(
 ) -> BuildReport:
     started = time.perf_counter()
     load = read_articles(seeds_dir)
-    settings = {"max_tokens": max_tokens, "overlap": PASSAGE_OVERLAP}
+    settings = {"max_tokens": max_tokens, "overlap": PASSAGE_OVERLAP, "splitter": SPLITTER_VERSION}
     previous = None if rebuild else _reusable_index(data_dir, embedder, settings)
     old_hashes = previous.manifest.article_hashes if previous else {}
     new_hashes = {article.id: article.content_hash for article in load.articles}

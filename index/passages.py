@@ -9,6 +9,8 @@ from index.articles import Article
 from index.sentences import split_paragraphs, split_sentences
 
 DEFAULT_MAX_TOKENS = 96
+# Bump when sentence or passage rules change: indexes record it and re-split when it differs.
+SPLITTER_VERSION = 2
 DEFAULT_OVERLAP = 1
 
 

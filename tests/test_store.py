@@ -128,3 +128,15 @@ def test_two_builds_at_once_take_turns(seeds: Path, tmp_path: Path) -> None:
     assert sorted(r.changed for r in reports) == [False, True], "the second saw the first's index"
     assert sum(e.documents_encoded for e in embedders) == reports[0].passages
     assert len(list(data.glob("gen-*"))) == 1
+
+
+def test_new_splitting_rules_re_split_and_re_embed_everything(
+    seeds: Path, tmp_path: Path, embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index import building
+
+    data = tmp_path / "data"
+    refresh_index(seeds, data, embedder)
+    monkeypatch.setattr(building, "SPLITTER_VERSION", building.SPLITTER_VERSION + 1)
+    report = refresh_index(seeds, data, embedder)
+    assert report.changed and report.embedded_articles == 1
