@@ -26,6 +26,8 @@ from telegram.ext import (
 )
 
 from bot.handlers import KutipHandlers
+from bot.language import ENGLISH, INDONESIAN
+from bot.messages import COMMANDS, message
 from bot.service import QuoteService
 from bot.settings import Settings
 from bot.startup import open_service
@@ -34,8 +36,6 @@ log = logging.getLogger(__name__)
 MAX_CONCURRENT_UPDATES = 32
 RATE_LIMIT_RETRIES = 3
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
-COMMANDS = [("start", "what I know"), ("ask", "ask a question"), ("sources", "the articles"),
-            ("help", "how to ask")]
 
 
 class PerChatProcessor(BaseUpdateProcessor):
@@ -104,7 +104,7 @@ def build_application(service: QuoteService, settings: Settings) -> Application:
         .base_url(settings.telegram_api_base_url)
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(PerChatProcessor(MAX_CONCURRENT_UPDATES))
-        .post_init(_set_commands)
+        .post_init(set_commands)
         .build()
     )
     handlers = KutipHandlers(service, settings)
@@ -122,8 +122,11 @@ def build_application(service: QuoteService, settings: Settings) -> Application:
     return application
 
 
-async def _set_commands(application: Application) -> None:
-    await application.bot.set_my_commands([BotCommand(name, about) for name, about in COMMANDS])
+async def set_commands(application: Application) -> None:
+    """The command menu: English by default, Indonesian for Indonesian-speaking users."""
+    for language, code in ((ENGLISH, None), (INDONESIAN, INDONESIAN)):
+        commands = [BotCommand(name, message(language, f"command_{name}")) for name in COMMANDS]
+        await application.bot.set_my_commands(commands, language_code=code)
 
 
 def install_redaction(token: str | None) -> None:

@@ -35,6 +35,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "more_title": "More passages that may help:",
         "no_more": "No further sources for this question.",
         "gone": "That article is no longer in my index.",
+        "command_start": "what I know, with example questions",
+        "command_ask": "ask a question",
+        "command_sources": "the articles I quote from",
+        "command_help": "how to ask",
     },
     INDONESIAN: {
         "greeting": "Halo! Saya Kutip. Tanyakan tentang artikel di bawah ini; saya menjawab "
@@ -65,8 +69,15 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "more_title": "Bagian lain yang mungkin membantu:",
         "no_more": "Tidak ada sumber lain untuk pertanyaan ini.",
         "gone": "Artikel itu sudah tidak ada di indeks saya.",
+        "command_start": "apa yang saya ketahui, dengan contoh pertanyaan",
+        "command_ask": "ajukan pertanyaan",
+        "command_sources": "artikel yang saya kutip",
+        "command_help": "cara bertanya",
     },
 }
+
+
+COMMANDS = ("start", "ask", "sources", "help")
 
 
 def message(language: str, key: str, **values: object) -> str:

@@ -21,7 +21,7 @@ from fake_telegram import FakeTelegram, SentMessage
 from fake_telegram_text import format_text
 from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, build_application, install_redaction
+from bot.app import ALLOWED_UPDATES, build_application, install_redaction, set_commands
 from bot.service import QuoteService
 from bot.settings import Settings
 
@@ -156,6 +156,12 @@ async def test_start_greets_lists_the_article_and_suggests_two_questions(
     suggestions = reply.spans("code")
     assert len(suggestions) == 2 and suggestions[0].startswith(examples)
     assert all(q.endswith("?") for q in suggestions)
+
+
+async def test_the_command_menu_is_set_in_both_languages(fake: FakeTelegram, bot: Application) -> None:
+    await set_commands(bot)
+    menus = {key.split("|")[1]: [c["command"] for c in commands] for key, commands in fake.commands.items()}
+    assert menus == {"": ["start", "ask", "sources", "help"], "id": ["start", "ask", "sources", "help"]}
 
 
 async def test_help_and_sources_describe_the_bot(fake: FakeTelegram, bot: Application) -> None:
