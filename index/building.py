@@ -13,7 +13,17 @@ from index.articles import Article, read_articles
 from index.embedder import Embedder
 from index.errors import IndexMissingError
 from index.passages import DEFAULT_MAX_TOKENS, SPLITTER_VERSION, Passage, split_passages
-from index.store import FORMAT_VERSION, Manifest, StoredIndex, build_lock, load_index, read_manifest, write_index
+from index.store import (
+    FORMAT_VERSION,
+    Manifest,
+    StoredIndex,
+    build_lock,
+    check_model,
+    load_index,
+    read_manifest,
+    verify_files,
+    write_index,
+)
 
 PASSAGE_OVERLAP = 1
 # Called once with the number of passages to embed, then the returned callback per batch.
@@ -58,15 +68,19 @@ def _refresh(
     started = time.perf_counter()
     load = read_articles(seeds_dir)
     settings = {"max_tokens": max_tokens, "overlap": PASSAGE_OVERLAP, "splitter": SPLITTER_VERSION}
-    previous = None if rebuild else _reusable_index(data_dir, embedder, settings)
-    old_hashes = previous.manifest.article_hashes if previous else {}
+    current = None if rebuild else _current_manifest(data_dir, embedder)
+    old = current if current is not None and current.passage_settings == settings else None
+    old_hashes = old.article_hashes if old is not None else {}
     new_hashes = {article.id: article.content_hash for article in load.articles}
-    changed = [a for a in load.articles if old_hashes.get(a.id) != a.content_hash]
+    changed = {a.id for a in load.articles if old_hashes.get(a.id) != a.content_hash}
     removed = len(set(old_hashes) - set(new_hashes))
-    if previous is not None and not changed and not removed:
-        return BuildReport(len(load.articles), len(previous.passages), 0, 0, load.warnings,
+    if old is not None and not changed and not removed:
+        return BuildReport(len(load.articles), old.passage_count, 0, 0, load.warnings,
                            time.perf_counter() - started, changed=False)
-    passages, vectors = _embed(load.articles, {a.id for a in changed}, previous, embedder,
+    # Vectors are read back only when some unchanged article can lend them.
+    keeps_some = any(article_id not in changed for article_id in old_hashes.keys() & new_hashes.keys())
+    previous = load_index(data_dir, embedder.name, embedder.dimension) if keeps_some else None
+    passages, vectors = _embed(load.articles, changed, previous, embedder,
                                settings, progress)
     manifest = Manifest(
         format_version=FORMAT_VERSION, generation="", model_name=embedder.name,
@@ -78,17 +92,18 @@ def _refresh(
                        time.perf_counter() - started, changed=True)
 
 
-def _reusable_index(data_dir: Path, embedder: Embedder, settings: dict[str, int]) -> StoredIndex | None:
-    """The current index if its vectors can be reused; None when there is none yet.
+def _current_manifest(data_dir: Path, embedder: Embedder) -> Manifest | None:
+    """The current index's manifest, its files verified; None when there is no index yet.
 
-    An incompatible or corrupt index raises, so that the user decides to rebuild.
+    An index of another model, or a damaged one, raises, so that the user decides to rebuild.
     """
     try:
         manifest = read_manifest(data_dir)
     except IndexMissingError:
         return None
-    stored = load_index(data_dir, embedder.name, embedder.dimension)
-    return stored if manifest.passage_settings == settings else None
+    check_model(manifest, embedder.name, embedder.dimension, data_dir)
+    verify_files(data_dir, manifest)
+    return manifest
 
 
 def _embed(

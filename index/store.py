@@ -144,8 +144,8 @@ def load_index(data_dir: Path, model_name: str, dimension: int) -> StoredIndex:
     """Load and verify the current index; every file's checksum is checked first."""
     manifest = read_manifest(data_dir)
     check_model(manifest, model_name, dimension, data_dir)
+    verify_files(data_dir, manifest)
     folder = data_dir / manifest.generation
-    _verify_files(folder, manifest.files)
     try:
         dense = faiss.read_index(str(folder / DENSE_NAME))
         articles, passages = _read_database(folder / DATABASE_NAME)
@@ -157,9 +157,10 @@ def load_index(data_dir: Path, model_name: str, dimension: int) -> StoredIndex:
     return StoredIndex(manifest, articles, tuple(passages), dense, lexical)
 
 
-def _verify_files(folder: Path, expected: dict[str, str]) -> None:
-    for name, digest in expected.items():
-        path = folder / name
+def verify_files(data_dir: Path, manifest: Manifest) -> None:
+    """Raise when a file of the current generation is missing or not what was written."""
+    for name, digest in manifest.files.items():
+        path = data_dir / manifest.generation / name
         if not path.is_file():
             raise IndexCorruptError(f"{path} is missing: {REBUILD_HINT}")
         if _sha256(path) != digest:

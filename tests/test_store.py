@@ -92,6 +92,9 @@ def test_a_truncated_file_is_detected(seeds: Path, tmp_path: Path, embedder: Fak
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(IndexCorruptError, match="rebuild"):
         load_index(data, embedder.name, embedder.dimension)
+    with pytest.raises(IndexCorruptError, match="rebuild"):
+        refresh_index(seeds, data, embedder)  # even with nothing to re-embed
+    assert refresh_index(seeds, data, embedder, rebuild=True).changed
 
 
 def test_a_garbled_manifest_is_detected(seeds: Path, tmp_path: Path, embedder: FakeEmbedder) -> None:
