@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from index.articles import Article
-from index.lexical import LexicalIndex, tokenize
+from index.lexical import LexicalIndex
 from index.passages import Passage, Sentence
 from index.relevance import DeclineRule
 from index.search import Hit, SearchResult
@@ -95,7 +95,7 @@ def _closest_sentences(
     """For a question whose words the best passage barely holds (another language, a
     paraphrase): each hit's sentence closest to it, by the model, encoded in one batch."""
     top = result.hits[0].passage
-    if encode is None or _word_scores([top.text], result.terms, lexical)[0] >= LEXICAL_CONFIDENCE:
+    if encode is None or lexical.coverage(result.terms, [top.text])[0] >= LEXICAL_CONFIDENCE:
         return {}
     texts = [articles[h.passage.article_id].text[s.start : s.end] for h in result.hits for s in h.passage.sentences]
     cosines = result.similarity(encode(texts))
@@ -128,7 +128,7 @@ def _quoted_sentences(
     """
     if closest is not None:
         return [passage.sentences[closest]]
-    scores = _word_scores([article.text[s.start : s.end] for s in passage.sentences], terms, lexical)
+    scores = lexical.coverage(terms, [article.text[s.start : s.end] for s in passage.sentences])
     best = max(range(len(scores)), key=lambda i: (scores[i], -i))
     if scores[best] == 0:
         first = passage.sentences[0].paragraph
@@ -141,13 +141,6 @@ def _quoted_sentences(
             chosen.append(i)
             i += step
     return [passage.sentences[i] for i in sorted(chosen)]
-
-
-def _word_scores(texts: list[str], terms: tuple[str, ...], lexical: LexicalIndex) -> list[float]:
-    """Each text's IDF-weighted share of the question's terms."""
-    weights = {term: lexical.idf(term) for term in set(terms)}
-    total = sum(weights.values()) or 1.0
-    return [sum(weights[t] for t in set(tokenize(text)) if t in weights) / total for text in texts]
 
 
 def _overlaps(a: Citation, b: Citation) -> bool:

@@ -78,6 +78,14 @@ class LexicalIndex:
             return math.log1p(self.size + 0.5) if self.size else 0.0
         return float(self._idf[token_id])
 
+    def coverage(self, terms: Sequence[str], texts: Sequence[str]) -> list[float]:
+        """Each text's share of the question's `terms`, every term weighted by its IDF."""
+        weights = {term: self.idf(term) for term in set(terms)}
+        total = sum(weights.values())
+        if not total:
+            return [0.0] * len(texts)
+        return [sum(weights[t] for t in set(tokenize(text)) if t in weights) / total for text in texts]
+
     def save(self, folder: Path) -> None:
         self._bm25.save(str(folder), show_progress=False)
 

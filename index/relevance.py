@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from index.lexical import LexicalIndex, tokenize
+from index.lexical import LexicalIndex
 from index.search import SearchResult
 
 
@@ -56,8 +56,5 @@ def gather_evidence(result: SearchResult, lexical: LexicalIndex) -> Evidence:
     if not result.hits:
         return Evidence(0.0, 0.0, -1.0)
     cosine = max(hit.dense for hit in result.hits)
-    weights = {term: lexical.idf(term) for term in set(result.terms)}
-    found = set(tokenize(result.hits[0].passage.text))
-    total = sum(weights.values())
-    coverage = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
+    [coverage] = lexical.coverage(result.terms, [result.hits[0].passage.text])
     return Evidence(cosine, coverage, cosine - result.baseline)
