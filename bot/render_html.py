@@ -38,11 +38,14 @@ def render_citations_html(citations: tuple[Citation, ...], language: str, headin
 
 def source_html(first: Citation, cited: list[Citation], language: str) -> str:
     """`Title: [1] paragraph 8, [3] paragraph 2`, the title linked when its url is known."""
-    title = escape(first.title)
-    if first.url:
-        title = f'<a href="{html.escape(first.url, quote=True)}">{title}</a>'
-    return f"{title}: {escape(paragraph_list(cited, language))}"
+    return f"{linked_title(first.title, first.url)}: {escape(paragraph_list(cited, language))}"
 
+
+def linked_title(title: str, url: str | None) -> str:
+    """The escaped title, a link when the article's url is known."""
+    if not url:
+        return escape(title)
+    return f'<a href="{html.escape(url, quote=True)}">{escape(title)}</a>'
 
 
 def render_paragraph_html(title: str, paragraph: int, text: str, language: str) -> list[str]:
@@ -55,9 +58,7 @@ def render_sources_html(sources: list[Source], language: str) -> list[str]:
     lines = [f"<b>{escape(message(language, 'sources_title'))}</b>"]
     for source in sources:
         article = source.article
-        title = escape(article.title)
-        if article.url:
-            title = f'<a href="{html.escape(article.url, quote=True)}">{title}</a>'
+        title = linked_title(article.title, article.url)
         details = [escape(d) for d in (article.published, message(language, "passages", count=source.passages)) if d]
         lines.append(f"• {title} ({', '.join(details)})")
     return pack(lines, separator="\n")
