@@ -751,9 +751,7 @@ class FakeTelegram:
 
     async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(params)
-        markup = parse_inline_keyboard(params.get("reply_markup"))
-        text, entities = format_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
-        check_callback_data(markup)
+        text, entities, markup = _formatted(params)
         replied = self._reply_target(chat["id"], params)
         message: dict[str, Any] = {
             "message_id": self._next_message_id(chat["id"]), "from": self.bot_user, "chat": chat,
@@ -768,9 +766,7 @@ class FakeTelegram:
 
     async def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._editable(params)
-        markup = parse_inline_keyboard(params.get("reply_markup"))
-        text, entities = format_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
-        check_callback_data(markup)
+        text, entities, markup = _formatted(params)
         if "text" not in message:
             raise ApiError(400, "Bad Request: there is no text in the message to edit")
         current = (message["text"], message.get("entities", []), message.get("reply_markup"))
@@ -841,3 +837,11 @@ class FakeTelegram:
     async def _delete_my_commands(self, params: dict[str, Any]) -> bool:
         self.commands.pop(self._commands_key(params), None)
         return True
+
+
+def _formatted(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]], dict[str, Any] | None]:
+    """Text, entities and keyboard of a send or edit, checked as Telegram checks them."""
+    markup = parse_inline_keyboard(params.get("reply_markup"))
+    text, entities = format_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
+    check_callback_data(markup)
+    return text, entities, markup
