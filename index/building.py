@@ -123,14 +123,14 @@ def _embed(
     callback = progress(len(fresh)) if progress else None
     fresh_vectors = embedder.encode_documents([p.text for p in fresh], callback)
     fresh_rows = {p.id: row for row, p in enumerate(fresh)}
+    kept = previous.vectors_by_article() if previous is not None else {}
     blocks: list[np.ndarray] = []
     for article in articles:
         if article.id in changed_ids:
             rows = [fresh_rows[p.id] for p in per_article[article.id]]
             blocks.append(fresh_vectors[rows])
         else:
-            assert previous is not None  # unchanged articles exist only in a previous index
-            blocks.append(previous.vectors_of(article.id))
+            blocks.append(kept[article.id])
     passages = [p for a in articles for p in per_article[a.id]]
     vectors = np.concatenate(blocks) if blocks else np.zeros((0, embedder.dimension), np.float32)
     return passages, vectors

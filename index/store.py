@@ -67,12 +67,13 @@ class StoredIndex:
     dense: faiss.Index
     lexical: LexicalIndex
 
-    def vectors_of(self, article_id: str) -> np.ndarray:
-        """The stored vectors of one article's passages, in passage order."""
-        rows = [row for row, passage in enumerate(self.passages) if passage.article_id == article_id]
-        if not rows:
-            return np.zeros((0, self.manifest.dimension), dtype=np.float32)
-        return self.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+    def vectors_by_article(self) -> dict[str, np.ndarray]:
+        """The stored passage vectors of every article, in passage order, read in one pass."""
+        rows: dict[str, list[int]] = {}
+        for row, passage in enumerate(self.passages):
+            rows.setdefault(passage.article_id, []).append(row)
+        vectors = self.dense.reconstruct_n(0, self.dense.ntotal)
+        return {article_id: vectors[article_rows] for article_id, article_rows in rows.items()}
 
 
 @contextmanager

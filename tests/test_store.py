@@ -32,14 +32,14 @@ def test_editing_one_article_re_embeds_only_that_article(seeds: Path, tmp_path: 
     write_article(seeds, "b.txt", "Harga beras naik. Petani senang.")
     refresh_index(seeds, data, embedder)
     before = load_index(data, embedder.name, embedder.dimension)
-    seed_vectors = before.vectors_of("000_fa119bf131a3472f")
+    seed_vectors = before.vectors_by_article()["000_fa119bf131a3472f"]
     encoded = embedder.documents_encoded
     write_article(seeds, "b.txt", "Harga beras turun. Petani sedih.")
     report = refresh_index(seeds, data, embedder)
     after = load_index(data, embedder.name, embedder.dimension)
     assert report.embedded_articles == 1
     assert embedder.documents_encoded - encoded == len([p for p in after.passages if p.article_id == "b"])
-    assert (after.vectors_of("000_fa119bf131a3472f") == seed_vectors).all()
+    assert (after.vectors_by_article()["000_fa119bf131a3472f"] == seed_vectors).all()
     assert "turun" in after.articles["b"].text
 
 
