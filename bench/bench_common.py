@@ -31,6 +31,24 @@ def load_real_embedder():  # type: ignore[no-untyped-def]
     return load_embedder(None, model_cache_dir())
 
 
+def scratch_index(corpus: Path, embedder):  # type: ignore[no-untyped-def]
+    """Index one seed file with `embedder` in a new temporary folder; returns (index, folder).
+
+    The caller removes the folder when done.
+    """
+    import shutil
+    import tempfile
+
+    from index.building import refresh_index
+    from index.store import load_index
+
+    scratch = Path(tempfile.mkdtemp(prefix="kutip-bench-"))
+    (scratch / "seeds").mkdir()
+    shutil.copy(corpus, scratch / "seeds" / corpus.name)
+    refresh_index(scratch / "seeds", scratch / "data", embedder)
+    return load_index(scratch / "data", embedder.name, embedder.dimension), scratch
+
+
 def machine() -> dict[str, object]:
     return {"date": datetime.now(timezone.utc).date().isoformat(), "cpus": os.cpu_count(),
             "processor": platform.processor() or platform.machine(), "python": platform.python_version()}

@@ -19,27 +19,23 @@ from dataclasses import asdict, astuple, fields, replace
 from pathlib import Path
 
 import numpy as np
-from bench_common import EVAL_DIR, ROOT, load_real_embedder, write_result
+from bench_common import EVAL_DIR, ROOT, load_real_embedder, scratch_index, write_result
 
-from index.building import refresh_index
 from index.evaluation import corpus_from_questions
 from index.relevance import E5_DECLINE_RULE, DeclineRule, Evidence, gather_evidence
 from index.search import Searcher
-from index.store import load_index
 
 FEATURES = [f.name for f in fields(Evidence)]
 
 
 def evidence_for(corpus_rows: list[dict[str, str]] | Path, questions: list[str], embedder) -> np.ndarray:  # type: ignore[no-untyped-def]
-    scratch = Path(tempfile.mkdtemp(prefix="kutip-fit-"))
-    (scratch / "seeds").mkdir()
-    if isinstance(corpus_rows, Path):
-        shutil.copy(corpus_rows, scratch / "seeds" / corpus_rows.name)
+    if not isinstance(corpus_rows, Path):
+        rows_file = Path(tempfile.mkdtemp(prefix="kutip-rows-")) / "corpus.jsonl"
+        rows_file.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in corpus_rows), encoding="utf-8")
+        stored, scratch = scratch_index(rows_file, embedder)
+        shutil.rmtree(rows_file.parent)
     else:
-        lines = "\n".join(json.dumps(row, ensure_ascii=False) for row in corpus_rows)
-        (scratch / "seeds" / "corpus.jsonl").write_text(lines, encoding="utf-8")
-    refresh_index(scratch / "seeds", scratch / "data", embedder)
-    stored = load_index(scratch / "data", embedder.name, embedder.dimension)
+        stored, scratch = scratch_index(corpus_rows, embedder)
     results = Searcher(stored, embedder).search_many(questions, 5)
     shutil.rmtree(scratch)
     return np.array([astuple(gather_evidence(r, stored.lexical)) for r in results])

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench_common import EVAL_DIR, load_real_embedder, write_result
-from index.building import refresh_index
+from bench_common import EVAL_DIR, load_real_embedder, scratch_index, write_result
 from index.evaluation import evaluate, read_questions
 from index.relevance import decline_rule_for
 from index.search import DEFAULT_DENSE_WEIGHT, Searcher
-from index.store import load_index
 
 WEIGHTS = [round(0.1 * i, 1) for i in range(11)]
 
@@ -29,11 +26,7 @@ def main() -> None:
     parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
     args = parser.parse_args()
     embedder = load_real_embedder()
-    scratch = Path(tempfile.mkdtemp(prefix="kutip-bench-"))
-    (scratch / "seeds").mkdir()
-    shutil.copy(args.eval_dir / "facqa_corpus.jsonl", scratch / "seeds" / "facqa_corpus.jsonl")
-    refresh_index(scratch / "seeds", scratch / "data", embedder)
-    stored = load_index(scratch / "data", embedder.name, embedder.dimension)
+    stored, scratch = scratch_index(args.eval_dir / "facqa_corpus.jsonl", embedder)
     decline = decline_rule_for(embedder.name)
     results: dict[str, object] = {}
     for split in ("train", "validation"):
