@@ -26,13 +26,13 @@ def run_chat(settings: Settings, stdin: TextIO, stdout: TextIO, service: QuoteSe
         if not line:
             stdout.write("\n")
             return 0
-        reply = chat_reply(service, line.strip(), language)
+        reply = chat_reply(service, line.strip(), language, emphasis=stdout.isatty())
         if reply is None:
             return 0
         stdout.write(reply + "\n\n")
 
 
-def chat_reply(service: QuoteService, text: str, language: str) -> str | None:
+def chat_reply(service: QuoteService, text: str, language: str, emphasis: bool = False) -> str | None:
     """The reply to one line of input; None when the user wants to leave."""
     command = text.split(maxsplit=1)[0].lower() if text else ""
     if command in {"/quit", "/exit", "/q"}:
@@ -48,4 +48,4 @@ def chat_reply(service: QuoteService, text: str, language: str) -> str | None:
     if len(text) > MAX_QUESTION_CHARS:
         return message(language, "long_question", length=len(text), limit=MAX_QUESTION_CHARS)
     answer = service.ask(text)
-    return render_answer_text(answer, reply_language(text))
+    return render_answer_text(answer, reply_language(text), emphasis=emphasis)

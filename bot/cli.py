@@ -107,6 +107,7 @@ def answer_json(answer: Answer) -> dict[str, object]:
         "citations": [
             {"n": c.n, "article_id": c.article_id, "title": c.title, "url": c.url,
              "paragraph": c.paragraph, "passage_id": c.passage_id, "quote": c.quote,
+             "answer": {"text": c.answer.text, "start": c.answer.start} if c.answer else None,
              "score": round(c.score, 4)}
             for c in answer.citations
         ],

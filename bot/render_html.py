@@ -88,18 +88,35 @@ def pack(blocks: list[str], limit: int = MAX_MESSAGE_CHARS, separator: str = "\n
 
 
 def _quote_blocks(citation: Citation) -> list[str]:
-    return _wrapped(f"<b>[{citation.n}]</b>\n<blockquote>", "</blockquote>", citation.quote)
+    bold = (citation.answer.start, citation.answer.start + len(citation.answer.text)) if citation.answer else None
+    return _wrapped(f"<b>[{citation.n}]</b>\n<blockquote>", "</blockquote>", citation.quote, bold)
 
 
-def _wrapped(opening: str, closing: str, text: str, limit: int = MAX_MESSAGE_CHARS - 100) -> list[str]:
-    """`text` escaped inside the tags, cut at word boundaries into blocks that each fit a message."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest.encode("utf-16-le")) // 2 > limit:
+def _wrapped(
+    opening: str, closing: str, text: str, bold: tuple[int, int] | None = None, limit: int = MAX_MESSAGE_CHARS - 100
+) -> list[str]:
+    """`text` escaped inside the tags, its `bold` range in <b>, cut at word boundaries into
+    blocks that each fit a message (a bold range cut in two is closed and reopened)."""
+    blocks = []
+    for start, end in _pieces(text, limit):
+        inner = escape(text[start:end])
+        if bold is not None and bold[0] < end and start < bold[1]:
+            low, high = max(bold[0], start), min(bold[1], end)
+            inner = f"{escape(text[start:low])}<b>{escape(text[low:high])}</b>{escape(text[high:end])}"
+        blocks.append(f"{opening}{inner}{closing}")
+    return blocks
+
+
+def _pieces(text: str, limit: int) -> list[tuple[int, int]]:
+    """Offsets of the pieces of `text` cut at spaces, each at most `limit` UTF-16 units."""
+    pieces: list[tuple[int, int]] = []
+    start = 0
+    while len(text[start:].encode("utf-16-le")) // 2 > limit:
         # Half the limit in characters is safe even if every character takes two UTF-16 units.
-        cut = rest.rfind(" ", 0, limit // 2)
-        cut = cut if cut > 0 else limit // 2
-        pieces.append(rest[:cut])
-        rest = rest[cut:].lstrip()
-    pieces.append(rest)
-    return [f"{opening}{escape(piece)}{closing}" for piece in pieces]
+        cut = text.rfind(" ", start, start + limit // 2)
+        cut = cut if cut > start else start + limit // 2
+        pieces.append((start, cut))
+        start = cut
+        while start < len(text) and text[start] == " ":
+            start += 1
+    return [*pieces, (start, len(text))]

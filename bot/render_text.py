@@ -9,13 +9,18 @@ from bot.messages import message
 from bot.service import Source
 
 WIDTH = 88
+ANSI_BOLD = "\x1b[1m"
+ANSI_RESET = "\x1b[0m"
+_BOLD_MARK = "\ue000"  # private-use characters: never in article text
+_PLAIN_MARK = "\ue001"
 
 
-def render_answer_text(answer: Answer, language: str, width: int = WIDTH) -> str:
-    """Numbered quotes, then the sources; or the plain refusal when declining."""
+def render_answer_text(answer: Answer, language: str, width: int = WIDTH, emphasis: bool = False) -> str:
+    """Numbered quotes, then the sources; or the plain refusal when declining. With
+    `emphasis` (a terminal), the answer inside each quote is bold."""
     if not answer.answered:
         return message(language, "declined")
-    quotes = [_quote_block(c, width) for c in answer.citations]
+    quotes = [_quote_block(c, width, emphasis) for c in answer.citations]
     sources = [message(language, "sources_heading") + ":"]
     for first, cited in group_by_article(answer.citations):
         sources.append(f"{first.title}: {paragraph_list(cited, language)}")
@@ -39,6 +44,12 @@ def render_sources_text(sources: list[Source], language: str) -> str:
     return "\n".join(lines)
 
 
-def _quote_block(citation: Citation, width: int) -> str:
-    wrapped = textwrap.wrap(f"“{citation.quote}”", width=width - 6) or [""]
-    return "\n".join((f"[{citation.n}] " if i == 0 else "    ") + line for i, line in enumerate(wrapped))
+def _quote_block(citation: Citation, width: int, emphasis: bool) -> str:
+    quote = citation.quote
+    if emphasis and citation.answer is not None:
+        # Markers that wrapping treats as letters, turned into ANSI codes once the lines are cut.
+        start, end = citation.answer.start, citation.answer.start + len(citation.answer.text)
+        quote = f"{quote[:start]}{_BOLD_MARK}{quote[start:end]}{_PLAIN_MARK}{quote[end:]}"
+    wrapped = textwrap.wrap(f"“{quote}”", width=width - 6) or [""]
+    block = "\n".join((f"[{citation.n}] " if i == 0 else "    ") + line for i, line in enumerate(wrapped))
+    return block.replace(_BOLD_MARK, ANSI_BOLD).replace(_PLAIN_MARK, ANSI_RESET)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 from bot.answers import Answer, compose_answer
 from bot.examples import candidate_questions
@@ -17,39 +14,14 @@ from bot.settings import Settings
 from index.articles import Article
 from index.building import BuildReport, ProgressFactory, refresh_index
 from index.embedder import Embedder, load_embedder
-from index.relevance import DeclineRule, decline_rule_for
-from index.search import Searcher
+from index.e5_model import DEFAULT_MODEL_NAME
+from index.judge import E5_READER_JUDGE, ReaderJudge, Verdict, judge_without_reader
+from index.quotes import choose_quote
+from index.reader import Reader, load_reader
+from index.relevance import decline_rule_for
+from index.search import SearchResult, Searcher
 from index.sentences import split_paragraphs
 from index.store import StoredIndex, load_index
-
-SENTENCE_CACHE_SIZE = 20_000  # about 30 MB of 384-dimension vectors
-
-
-class SentenceCache:
-    """Sentence vectors for quoting cross-language answers, kept between questions.
-
-    Questions keep coming back to the same articles, so after the first few a sentence is
-    rarely encoded twice. Bounded (least recently used first out) and safe across the
-    threads that answer questions.
-    """
-
-    def __init__(self, embedder: Embedder, capacity: int = SENTENCE_CACHE_SIZE) -> None:
-        self._embedder = embedder
-        self._capacity = capacity
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-            if missing:
-                self._vectors.update(zip(missing, self._embedder.encode_documents(missing)))
-            for text in texts:
-                self._vectors.move_to_end(text)
-            while len(self._vectors) > self._capacity:
-                self._vectors.popitem(last=False)
-            return np.stack([self._vectors[text] for text in texts])
-
 
 @dataclass(frozen=True)
 class Source:
@@ -60,16 +32,20 @@ class Source:
 
 
 class QuoteService:
-    """Answers questions about the indexed articles."""
+    """Answers questions about the indexed articles: search, read, judge, quote, compose."""
 
-    def __init__(self, stored: StoredIndex, embedder: Embedder, top_k: int, decline: DeclineRule) -> None:
+    def __init__(
+        self, stored: StoredIndex, embedder: Embedder, top_k: int, reader: Reader | None = None,
+        judge: ReaderJudge = E5_READER_JUDGE,
+    ) -> None:
         self.stored = stored
-        self.decline = decline
         self.searcher = Searcher(stored, embedder)
         self.top_k = top_k
+        self.reader = reader
+        self.judge = judge
+        self.decline = decline_rule_for(embedder.name)
         self._by_key = {article_key(a.id): a for a in stored.articles.values()}
         self._examples: dict[str, list[str]] = {}
-        self._sentences = SentenceCache(embedder)
 
     @classmethod
     def open(
@@ -77,20 +53,42 @@ class QuoteService:
         settings: Settings,
         embedder: Embedder | None = None,
         progress: ProgressFactory | None = None,
+        reader: Reader | None = None,
+        judge: ReaderJudge = E5_READER_JUDGE,
     ) -> tuple[QuoteService, BuildReport]:
         """Load the model, bring the index up to date with seeds/, and load it."""
         model = embedder or load_embedder(settings.model, model_cache(settings.cache_dir))
         report = refresh_index(settings.seeds_dir, settings.data_dir, model, progress=progress)
         stored = load_index(settings.data_dir, model.name, model.dimension)
-        return cls(stored, model, settings.top_k, decline_rule_for(model.name)), report
+        if reader is None and model.name == DEFAULT_MODEL_NAME:
+            reader = load_reader(model)
+        return cls(stored, model, settings.top_k, reader, judge), report
 
     def ask(self, question: str) -> Answer:
         return self.ask_many([question])[0]
 
     def ask_many(self, questions: Sequence[str]) -> list[Answer]:
-        results = self.searcher.search_many(questions, self.top_k)
-        encode = self._sentences.encode
-        return [compose_answer(r, self.stored.articles, self.stored.lexical, self.decline, encode) for r in results]
+        return [self._answer(result) for result in self.searcher.search_many(questions, self.top_k)]
+
+    def judge_result(self, result: SearchResult) -> Verdict:
+        """Whether `result` answers its question, its hits best first (read when a reader is loaded)."""
+        lexical = self.stored.lexical
+        if self.reader is None:
+            return judge_without_reader(result, lexical, self.decline)
+        if not result.hits or not self.judge.passes_gate(result, lexical):
+            return Verdict(False, ())
+        read = result.hits[: self.judge.read_depth]
+        return self.judge.judge(result, self.reader.read(result.question, [hit.passage.text for hit in read]))
+
+    def _answer(self, result: SearchResult) -> Answer:
+        verdict = self.judge_result(result)
+        articles = self.stored.articles
+        quotes = [
+            choose_quote(judged, articles[judged.hit.passage.article_id], result.terms, self.stored.lexical,
+                         self.judge.span_probability)
+            for judged in verdict.ranked
+        ] if verdict.answered else []
+        return compose_answer(result.question, verdict.answered, quotes, articles, result.hits)
 
     def sources(self) -> list[Source]:
         counts = Counter(passage.article_id for passage in self.stored.passages)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -85,6 +85,22 @@ class SentenceTransformerEmbedder:
 
     def count_tokens(self, text: str) -> int:
         return len(self._model.tokenizer(self._document_prompt + text)["input_ids"])
+
+    @property
+    def tokenizer(self) -> Any:
+        return self._model.tokenizer
+
+    def layer_states(self, input_ids: list[list[int]], mask: list[list[int]], layers: Sequence[int]) -> np.ndarray:
+        """Hidden states of the transformer `layers` (0 is the embeddings) for a padded batch,
+        as float32 (batch, tokens, len(layers), dimension): what the answer reader reads."""
+        import torch
+
+        with torch.inference_mode():
+            output = self._model[0].auto_model(
+                input_ids=torch.tensor(input_ids), attention_mask=torch.tensor(mask), output_hidden_states=True
+            )
+            states = torch.stack([output.hidden_states[layer] for layer in layers], dim=2)
+        return states.float().numpy()
 
 
 def load_embedder(model: str | None, cache_dir: Path) -> Embedder:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,3 +91,21 @@ def evaluate(
         unanswerable=unanswerable,
         declined_when_unanswerable=declined_ok / (unanswerable or 1),
     )
+
+
+def token_f1(prediction: str, gold: Sequence[str]) -> float:
+    """Best SQuAD token F1 of `prediction` against any of the gold answers (Rajpurkar et al.
+    2016: lowercase, punctuation removed, whitespace tokens)."""
+    predicted = _answer_tokens(prediction)
+    best = 0.0
+    for answer in gold:
+        expected = _answer_tokens(answer)
+        common = sum((Counter(predicted) & Counter(expected)).values())
+        if common:
+            precision, recall = common / len(predicted), common / len(expected)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
+def _answer_tokens(text: str) -> list[str]:
+    return "".join(c for c in text.lower() if c.isalnum() or c.isspace()).split()

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import re
 
-from bot.answers import Answer, Citation
+from bot.answers import Answer, AnswerSpan, Citation
 from bot.render_html import MAX_MESSAGE_CHARS, html_to_plain, render_answer_html, render_paragraph_html, visible_length
 from bot.render_text import render_answer_text
 
 
-def citation(n: int, quote: str, title: str = "Judul <b>tebal</b> & co", url: str | None = "https://x.id/a?b=1&c=2") -> Citation:
-    return Citation(n, "a", title, url, n + 2, f"a#{n}", quote, 0, len(quote), 0.9)
+def citation(
+    n: int, quote: str, title: str = "Judul <b>tebal</b> & co", url: str | None = "https://x.id/a?b=1&c=2",
+    span: str | None = None,
+) -> Citation:
+    answer = AnswerSpan(span, quote.index(span)) if span else None
+    return Citation(n, "a", title, url, n + 2, f"a#{n}", quote, 0, len(quote), 0.9, answer)
 
 
 def answer(*citations: Citation) -> Answer:
@@ -76,3 +80,27 @@ def test_terminal_answer_lists_quotes_then_sources() -> None:
     text = render_answer_text(answer(citation(1, "Satu dua tiga.")), "en")
     assert text.startswith("[1] “Satu dua tiga.”")
     assert text.endswith("Sources:\nJudul <b>tebal</b> & co: [1] paragraph 3\n  https://x.id/a?b=1&c=2")
+
+
+def test_the_answer_is_bold_and_escaped_inside_its_quote() -> None:
+    quote = "kata Putin ketika diminta oleh Cho <Sung> & boo, CEO Yonhap"
+    [part] = render_answer_html(answer(citation(1, quote, span="Cho <Sung> & boo")), "en")
+    assert "<blockquote>kata Putin ketika diminta oleh <b>Cho &lt;Sung&gt; &amp; boo</b>, CEO Yonhap</blockquote>" in part
+    assert balanced(part)
+
+
+def test_a_bold_answer_cut_between_two_messages_stays_balanced() -> None:
+    quote = "awal " * 700 + "JAWABAN PANJANG " * 10 + "akhir " * 700
+    span = ("JAWABAN PANJANG " * 10).strip()
+    parts = render_answer_html(answer(citation(1, quote, span=span)), "en")
+    assert len(parts) >= 2
+    assert all(visible_length(p) <= MAX_MESSAGE_CHARS and balanced(p) for p in parts)
+    quoted = "".join(re.findall(r"<blockquote>(.*?)</blockquote>", "".join(parts), re.S))
+    bold = " ".join(re.findall(r"<b>([^<]*)</b>", quoted))
+    assert bold.split() == span.split()
+
+
+def test_the_terminal_marks_the_answer_only_when_asked() -> None:
+    quoted = answer(citation(1, "Ditanya oleh Cho Sung-boo, CEO Yonhap.", span="Cho Sung-boo"))
+    assert "\x1b[1mCho Sung-boo\x1b[0m, CEO" in render_answer_text(quoted, "en", emphasis=True)
+    assert "\x1b" not in render_answer_text(quoted, "en")

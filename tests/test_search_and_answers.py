@@ -8,11 +8,9 @@ from pathlib import Path
 import pytest
 from fake_embedder import FakeEmbedder
 
-from bot.answers import compose_answer
 from bot.service import QuoteService
 from bot.settings import Settings
 from index.building import refresh_index
-from index.relevance import LEXICAL_DECLINE_RULE
 from index.search import Searcher
 from index.store import load_index
 
@@ -68,8 +66,8 @@ def test_citations_are_numbered_and_never_repeat_a_quote(seeds: Path, tmp_path: 
     data = tmp_path / "data"
     refresh_index(seeds, data, embedder, max_tokens=30)
     stored = load_index(data, embedder.name, embedder.dimension)
-    result = Searcher(stored, embedder).search("Putin menyalahkan Amerika Serikat atas kebuntuan negosiasi nuklir", k=8)
-    answer = compose_answer(result, stored.articles, stored.lexical, LEXICAL_DECLINE_RULE)
+    service = QuoteService(stored, embedder, top_k=8)
+    answer = service.ask("Putin menyalahkan Amerika Serikat atas kebuntuan negosiasi nuklir")
     shown = answer.citations + answer.more
     assert [c.n for c in shown] == list(range(1, len(shown) + 1))
     spans = [(c.start, c.end) for c in shown]
@@ -85,15 +83,3 @@ def test_example_questions_name_who_and_what_the_articles_mention(settings: Sett
     assert service.example_questions("en")[0] == "What did Putin say about Korea Utara?"
     assert service.example_questions("id")[0] == "Apa kata Putin tentang Korea Utara?"
     assert len(service.example_questions("id")) == 2
-
-
-def test_the_sentence_cache_encodes_each_sentence_once_and_stays_bounded(embedder: FakeEmbedder) -> None:
-    from bot.service import SentenceCache
-
-    cache = SentenceCache(embedder, capacity=3)
-    first = cache.encode(["a b", "c d", "a b"])
-    assert embedder.documents_encoded == 2 and (first[0] == first[2]).all()
-    cache.encode(["c d", "e f", "g h"])
-    assert embedder.documents_encoded == 4
-    cache.encode(["a b"])  # pushed out by the last call: encoded again
-    assert embedder.documents_encoded == 5

@@ -1,0 +1,135 @@
+"""Chooses the reader judge's settings (index/judge.py E5_READER_JUDGE) and reports them.
+
+Every question is searched and its best passages read once; then each setting of the
+off-topic gate, the answerability threshold and the reader's share in the ordering is
+replayed through the service's own judge, quote and compose steps. Data (no test split):
+  - FacQA validation questions against the FacQA corpus (answerable: gold passage and answer);
+  - the same questions against the seed article (off topic: to be declined);
+  - IDK-MRC dev against its own paragraphs (answered from its own paragraph, or declined).
+Settings are chosen on the even rows; the odd rows are reported.
+Run: .venv/bin/python bench/tune_judge.py
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from bench_common import EVAL_DIR, ROOT, load_real_embedder, write_result
+
+from bot.answers import Answer
+from bot.service import QuoteService
+from bot.settings import Settings
+from index.evaluation import corpus_from_questions, token_f1
+from index.judge import E5_READER_JUDGE, ReaderJudge
+from index.reader import Reader, Reading, load_reader
+from index.relevance import DeclineRule
+
+GATES = (-0.04, -0.02, -0.01, 0.0, 0.01, 0.02, 0.03)
+THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+READER_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 0.9)
+SPAN_PROBABILITIES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+
+
+class RememberingReader:
+    """The real reader, remembering its readings so that each setting replays them."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self.memory: dict[tuple[str, tuple[str, ...]], list[Reading]] = {}
+
+    def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
+        key = (question, tuple(passages))
+        if key not in self.memory:
+            self.memory[key] = self.reader.read(question, passages)
+        return self.memory[key]
+
+
+def read_jsonl(path: Path) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def open_service(rows_or_file: list[dict] | Path, scratch: Path, embedder, reader) -> QuoteService:  # type: ignore[no-untyped-def,type-arg]
+    seeds = scratch / "seeds"
+    seeds.mkdir(parents=True)
+    if isinstance(rows_or_file, Path):
+        shutil.copy(rows_or_file, seeds / rows_or_file.name)
+    else:
+        (seeds / "corpus.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows_or_file))
+    return QuoteService.open(Settings(seeds_dir=seeds, data_dir=scratch / "data"), embedder, reader=reader)[0]
+
+
+def scores(kind: str, rows: list[dict], answers: list[Answer]) -> dict[str, float]:  # type: ignore[type-arg]
+    if kind == "offtopic":
+        return {"declined": mean([not a.answered for a in answers])}
+    if kind == "idkmrc":
+        good = [(a.answered and a.citations[0].article_id == r["doc_id"]) if r["answerable"] else not a.answered
+                for r, a in zip(rows, answers)]
+        yes = [g for g, r in zip(good, rows) if r["answerable"]]
+        no = [g for g, r in zip(good, rows) if not r["answerable"]]
+        return {"balanced_accuracy": (mean(yes) + mean(no)) / 2, "answered": mean(yes), "declined": mean(no)}
+    first = [a.citations[0] if a.answered else None for a in answers]
+    return {
+        "answered": mean([c is not None for c in first]),
+        "recall_at_1": mean([c is not None and c.article_id == r["doc_id"] for c, r in zip(first, rows)]),
+        "answer_in_first_quote": mean([c is not None and any(g in c.quote for g in r["answers"]) for c, r in zip(first, rows)]),
+        "span_f1": mean([token_f1(c.answer.text, r["answers"]) if c and c.answer else 0.0 for c, r in zip(first, rows)]),
+        "span_shown": mean([c is not None and c.answer is not None for c in first]),
+    }
+
+
+def mean(values: Sequence[bool | float]) -> float:
+    return float(sum(values) / len(values)) if values else 0.0
+
+
+def objective(report: dict[str, dict[str, float]]) -> float:
+    return (report["idkmrc"]["balanced_accuracy"] + report["facqa"]["answer_in_first_quote"]
+            + report["offtopic"]["declined"])
+
+
+def main() -> None:
+    embedder = load_real_embedder()
+    reader = RememberingReader(load_reader(embedder))
+    facqa = [r for r in read_jsonl(EVAL_DIR / "facqa_dev.jsonl") if r["split"] == "validation"]
+    idk = read_jsonl(EVAL_DIR / "idkmrc_dev.jsonl")
+    scratch = Path(tempfile.mkdtemp(prefix="kutip-tune-"))
+    try:
+        loose = replace(E5_READER_JUDGE, gate=DeclineRule(min(GATES), min(GATES)), answerable=0.0)
+        sets = {
+            "facqa": (open_service(EVAL_DIR / "facqa_corpus.jsonl", scratch / "facqa", embedder, reader), facqa),
+            "offtopic": (open_service(ROOT / "seeds" / "000_fa119bf131a3472f.txt", scratch / "seed", embedder, reader), facqa),
+            "idkmrc": (open_service(corpus_from_questions(EVAL_DIR / "idkmrc_dev.jsonl"), scratch / "idk", embedder, reader), idk),
+        }
+        results = {}
+        for name, (service, rows) in sets.items():
+            service.judge = loose
+            results[name] = service.searcher.search_many([r["question"] for r in rows], service.top_k)
+            for result in results[name]:
+                service.judge_result(result)  # reads once, remembered
+        sweep = []
+        for gate, threshold, weight, span in itertools.product(GATES, THRESHOLDS, READER_WEIGHTS, SPAN_PROBABILITIES):
+            if span != SPAN_PROBABILITIES[0] and (gate, threshold, weight) != (0.0, 0.5, 0.5):
+                continue  # the span cut only changes span figures: swept at one setting
+            judge = replace(E5_READER_JUDGE, gate=DeclineRule(gate, gate - 0.02), answerable=threshold,
+                            reader_weight=weight, span_probability=span)
+            report = {"even": {}, "odd": {}}
+            for name, (service, rows) in sets.items():
+                service.judge = judge
+                answers = [service._answer(result) for result in results[name]]
+                for half, part in (("even", slice(0, None, 2)), ("odd", slice(1, None, 2))):
+                    report[half][name] = scores(name, rows[part], answers[part])
+            sweep.append({"judge": asdict(judge), **report})
+        best = max(sweep, key=lambda s: objective(s["even"]))
+        write_result("tune_judge", {"chosen_on_even_rows": best, "sweep": sweep})
+        print(json.dumps(best, indent=2))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

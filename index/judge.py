@@ -1,0 +1,75 @@
+"""Judges a search result: does any passage answer the question, and which answers best.
+
+Two gates, cheapest first. The off-topic gate (`relevance.DeclineRule`) compares the best
+cosine with unrelated background passages and needs no reading. Then the reader's
+answerability decides: near-misses, on topic but without the answer, are declined here.
+Passages are ordered by reader confidence mixed with their retrieval score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from index.lexical import LexicalIndex
+from index.reader import Reading
+from index.relevance import DeclineRule
+from index.search import Hit, SearchResult
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A hit with what the reader found in it (None when unread) and its ordering score."""
+
+    hit: Hit
+    reading: Reading | None
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether the question is answered, and the hits best first."""
+
+    answered: bool
+    ranked: tuple[Judged, ...]
+
+
+@dataclass(frozen=True)
+class ReaderJudge:
+    """Decline unless the reader finds an answer; order by reader and retrieval together."""
+
+    gate: DeclineRule
+    answerable: float     # reader probability that some passage must reach
+    reader_weight: float  # share of the reader in the ordering score, the rest retrieval
+    read_depth: int       # how many of the best hits are read
+    span_probability: float  # a span at least this probable is shown as the answer
+
+    def passes_gate(self, result: SearchResult, lexical: LexicalIndex) -> bool:
+        return self.gate.answers(result, lexical)
+
+    def judge(self, result: SearchResult, readings: Sequence[Reading]) -> Verdict:
+        judged = [
+            Judged(hit, reading, self.reader_weight * reading.answerable + (1 - self.reader_weight) * hit.score)
+            for hit, reading in zip(result.hits, readings)
+        ]
+        unread = [Judged(hit, None, (1 - self.reader_weight) * hit.score) for hit in result.hits[len(readings):]]
+        ranked = sorted(judged, key=lambda j: -j.confidence) + unread
+        answered = any(r.answerable >= self.answerable for r in readings)
+        return Verdict(answered, tuple(ranked))
+
+
+def judge_without_reader(result: SearchResult, lexical: LexicalIndex, rule: DeclineRule) -> Verdict:
+    """For a model the reader was not trained on: the retrieval rule alone, retrieval order."""
+    ranked = tuple(Judged(hit, None, hit.score) for hit in result.hits)
+    return Verdict(rule.answers(result, lexical), ranked)
+
+
+# multilingual-e5-small with the shipped reader; chosen on FacQA validation and IDK-MRC dev
+# by bench/tune_judge.py (figures in bench/results/tune_judge.json).
+E5_READER_JUDGE = ReaderJudge(
+    gate=DeclineRule(contrast=0.0, covered_contrast=-0.02),
+    answerable=0.5,
+    reader_weight=0.5,
+    read_depth=4,
+    span_probability=0.3,
+)

@@ -1,0 +1,99 @@
+"""Reads passages against a question: where the answer is, and whether there is one at all."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from index.reader.head import LAYERS, ReaderHead, load_head
+from index.reader.pairs import Pair, make_pairs, pad_batch
+
+DEFAULT_HEAD_PATH = Path(__file__).parent / "weights" / "reader.safetensors"
+MAX_ANSWER_TOKENS = 30  # longer spans are rare in FacQA and IDK-MRC answers
+
+
+class PairEncoder(Protocol):
+    """What the reader needs from the embedding model: its tokenizer and its hidden states."""
+
+    @property
+    def tokenizer(self) -> Any: ...
+
+    def layer_states(self, input_ids: list[list[int]], mask: list[list[int]], layers: Sequence[int]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader found in one passage: the probability that it answers the question,
+    and its best answer span as character offsets into the passage, with the span's own
+    probability (of its start times its end)."""
+
+    answerable: float
+    start: int
+    end: int
+    span_probability: float
+
+
+class Reader(Protocol):
+    def read(self, question: str, passages: Sequence[str]) -> list[Reading]: ...
+
+
+class TrainedReader:
+    """The shipped reader head on top of the embedding model's encoder."""
+
+    def __init__(self, encoder: PairEncoder, head: ReaderHead) -> None:
+        self.encoder = encoder
+        self.head = head
+
+    def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
+        """One reading per passage; a passage read in several windows keeps its most confident."""
+        if not passages:
+            return []
+        tokenizer = self.encoder.tokenizer
+        windows = [(n, pair) for n, text in enumerate(passages) for pair in make_pairs(tokenizer, question, text)]
+        readings = self._read_pairs([pair for _, pair in windows])
+        best: dict[int, Reading] = {}
+        for (n, _), reading in zip(windows, readings):
+            if n not in best or reading.answerable > best[n].answerable:
+                best[n] = reading
+        return [best[n] for n in range(len(passages))]
+
+    def _read_pairs(self, pairs: list[Pair]) -> list[Reading]:
+        import torch
+
+        ids, mask = pad_batch(pairs, self.encoder.tokenizer.pad_token_id)
+        states = self.encoder.layer_states(ids, mask, self.head.config.layers)
+        width = len(ids[0])
+        passage = np.zeros((len(pairs), width), dtype=bool)
+        for row, pair in enumerate(pairs):
+            passage[row, : len(pair.spans)] = [span is not None for span in pair.spans]
+        with torch.inference_mode():
+            start, end, answerable = self.head(
+                torch.from_numpy(states), torch.tensor(mask, dtype=torch.bool), torch.from_numpy(passage)
+            )
+        probabilities = torch.sigmoid(answerable).numpy()
+        start_p = torch.softmax(start, dim=-1).numpy()
+        end_p = torch.softmax(end, dim=-1).numpy()
+        return [_best_span(pair, start_p[row], end_p[row], float(probabilities[row])) for row, pair in enumerate(pairs)]
+
+
+def _best_span(pair: Pair, start_p: np.ndarray, end_p: np.ndarray, answerable: float) -> Reading:
+    """The span maximising P(start)·P(end) with start <= end < start + MAX_ANSWER_TOKENS."""
+    n = len(pair.spans)
+    joint = np.triu(np.outer(start_p[:n], end_p[:n]))
+    joint = np.tril(joint, MAX_ANSWER_TOKENS - 1)
+    first, last = np.unravel_index(int(np.argmax(joint)), joint.shape)
+    start_span, end_span = pair.spans[first], pair.spans[last]
+    if start_span is None or end_span is None:
+        return Reading(answerable, 0, 0, 0.0)
+    return Reading(answerable, start_span[0], end_span[1], float(joint[first, last]))
+
+
+def load_reader(encoder: object, head_path: Path = DEFAULT_HEAD_PATH) -> TrainedReader | None:
+    """The shipped reader for the bundled model's encoder, or None for a model it was not trained on."""
+    if not (hasattr(encoder, "layer_states") and head_path.exists()):
+        return None
+    return TrainedReader(encoder, load_head(head_path))  # type: ignore[arg-type]

@@ -1,0 +1,95 @@
+"""Search, read, judge, quote, compose with a deterministic reader over the real seed article."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from fake_embedder import FakeEmbedder
+from fake_reader import FakeReader
+
+from bot.service import QuoteService
+from bot.settings import Settings
+from index.judge import E5_READER_JUDGE, ReaderJudge
+from index.relevance import LEXICAL_DECLINE_RULE
+
+# The fake embedder's cosines mean nothing against e5's background passages: gate on words.
+WORD_GATE_JUDGE: ReaderJudge = replace(E5_READER_JUDGE, gate=LEXICAL_DECLINE_RULE)
+
+
+def open_service(settings: Settings, reader: FakeReader) -> QuoteService:
+    return QuoteService.open(settings, FakeEmbedder(), reader=reader, judge=WORD_GATE_JUDGE)[0]
+
+
+def test_the_answer_is_marked_inside_an_exact_quote(settings: Settings) -> None:
+    service = open_service(settings, FakeReader({"Cho Sung-boo": (0.95, 0.9)}))
+    answer = service.ask("Siapa CEO Kantor Berita Yonhap?")
+    first = answer.citations[0]
+    assert answer.answered and first.answer is not None
+    assert first.answer.text == "Cho Sung-boo"
+    assert first.quote[first.answer.start :].startswith("Cho Sung-boo")
+    assert service.stored.articles[first.article_id].text[first.start : first.end] == first.quote
+    assert first.paragraph == 3
+
+
+def test_the_passage_the_reader_answers_from_is_quoted_first(settings: Settings) -> None:
+    reader = FakeReader({"pertemuan virtual": (0.9, 0.8)})
+    service = open_service(settings, reader)
+    question = "Apa kata Putin tentang Korea Utara?"
+    retrieved_first = service.searcher.search(question, service.top_k).hits[0].passage.text
+    assert "pertemuan virtual" not in retrieved_first  # retrieval alone would quote another passage first
+    answer = service.ask(question)
+    assert answer.citations[0].answer is not None
+    assert answer.citations[0].answer.text == "pertemuan virtual"
+    assert answer.citations[0].paragraph == 2
+
+
+def test_a_near_miss_the_reader_finds_no_answer_in_is_declined(settings: Settings) -> None:
+    reader = FakeReader({})
+    service = open_service(settings, reader)
+    answer = service.ask("Berapa umur Presiden Vladimir Putin di forum ekonomi St. Petersburg?")
+    assert not answer.answered and answer.citations == ()
+    assert reader.read_calls, "on topic: the gate let it through to the reader"
+    assert len(reader.read_calls[0][1]) <= WORD_GATE_JUDGE.read_depth
+
+
+def test_off_topic_questions_are_declined_before_reading(settings: Settings) -> None:
+    reader = FakeReader({"Cho Sung-boo": (0.95, 0.9)})
+    answer = open_service(settings, reader).ask("Bagaimana cara membuat rendang padang yang empuk?")
+    assert not answer.answered
+    assert reader.read_calls == []
+
+
+def test_an_unsure_span_shows_the_quote_without_marking_it(settings: Settings) -> None:
+    service = open_service(settings, FakeReader({"Cho Sung-boo": (0.95, 0.05)}))
+    first = service.ask("Siapa CEO Kantor Berita Yonhap?").citations[0]
+    assert "Cho Sung-boo" in first.quote and first.answer is None
+
+
+def test_passages_without_an_answer_are_offered_as_more_not_cited(settings: Settings) -> None:
+    service = open_service(settings, FakeReader({"Cho Sung-boo": (0.95, 0.9)}))
+    answer = service.ask("Siapa CEO Kantor Berita Yonhap yang bertanya kepada Putin tentang nuklir?")
+    assert len(answer.citations) == 1 and answer.more
+    assert [c.n for c in answer.citations + answer.more] == list(range(1, len(answer.more) + 2))
+
+
+def test_an_answer_across_two_sentences_quotes_both(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.md").write_text("---\ntitle: Banjir\n---\nBanjir merendam Bekasi. Warga mengungsi ke masjid. "
+                                "Bantuan datang sore hari.\n", encoding="utf-8")
+    settings = Settings(seeds_dir=seeds, data_dir=tmp_path / "data")
+    service = open_service(settings, FakeReader({"Bekasi. Warga": (0.9, 0.9)}))
+    first = service.ask("Banjir merendam mana, warga mengungsi ke mana?").citations[0]
+    assert first.quote == "Banjir merendam Bekasi. Warga mengungsi ke masjid."
+    assert first.answer is not None and first.answer.text == "Bekasi. Warga"
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_a_service_without_reader_still_answers_with_words(settings: Settings, question: str) -> None:
+    service = QuoteService.open(settings, FakeEmbedder())[0]
+    assert service.reader is None
+    answer = service.ask("Putin menyalahkan Amerika Serikat atas kebuntuan negosiasi nuklir" + question)
+    assert answer.citations[0].quote.startswith("Vladimir Putin menyalahkan Amerika Serikat (AS)")
+    assert answer.citations[0].answer is None

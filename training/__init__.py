@@ -1,0 +1,1 @@
+"""Rebuilds the models Kutip ships (the answer reader) from the team's shared eval data."""

@@ -1,0 +1,44 @@
+"""Step 1 of `make train-reader`: build the examples and store the encoder's states for them.
+
+Run: .venv/bin/python -m training.prepare_reader_data [--eval-dir ../shared/eval] [--out build/reader]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections import Counter
+from pathlib import Path
+
+import torch
+
+from index.embedder import SentenceTransformerEmbedder, load_embedder
+from training.extract_features import extract
+from training.reader_examples import build_examples
+
+DEFAULT_OUT = Path("build/reader")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--eval-dir", type=Path, default=Path("../shared/eval"))
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args()
+    torch.set_num_threads(os.cpu_count() or 1)
+    torch.manual_seed(0)
+    started = time.perf_counter()
+    cache = Path(os.environ.get("KUTIP_CACHE_DIR") or Path.home() / ".cache" / "kutip") / "models"
+    embedder = load_embedder(None, cache)
+    assert isinstance(embedder, SentenceTransformerEmbedder)
+    examples = build_examples(args.eval_dir, embedder.tokenizer, embedder)
+    counts = Counter((e.role, e.source, e.start_token >= 0) for e in examples)
+    print(f"{len(examples)} examples in {time.perf_counter() - started:.0f} s:")
+    for key, count in sorted(counts.items()):
+        print(f"  {key}: {count}")
+    extract(examples, embedder, args.out)
+    print(f"done in {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

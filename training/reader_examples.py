@@ -1,0 +1,124 @@
+"""Question-passage examples for the reader, with hard negatives, from the shared eval data.
+
+- FacQA (news): each question with its gold passage (answerable), the three best passages
+  Kutip's own hybrid search returns that are not the gold one and do not contain the answer
+  (hard negatives: on topic, no answer), and one random passage (off topic).
+- IDK-MRC (Wikipedia): each question with its paragraph, read in the windows the reader uses;
+  a window holds an answer only if the question is answerable and the answer lies inside it.
+
+Train rows come from FacQA's train split and IDK-MRC train; validation rows (for early
+stopping and thresholds) from FacQA's validation split and IDK-MRC dev. Nothing labelled test.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from index.embedder import Embedder
+from index.reader.pairs import Pair, make_pairs
+
+HARD_NEGATIVES = 3
+RANDOM_NEGATIVES = 1
+SEED = 13
+
+
+@dataclass(frozen=True)
+class Example:
+    """One encoder input and what the reader should say about it."""
+
+    pair: Pair
+    start_token: int  # -1 when the window holds no answer
+    end_token: int
+    source: str  # facqa-gold, facqa-hard, facqa-random, idkmrc
+    role: str  # train or validation
+    question_id: str
+
+
+def build_examples(eval_dir: Path, tokenizer: Any, embedder: Embedder) -> list[Example]:
+    facqa = _read_jsonl(eval_dir / "facqa_dev.jsonl")
+    corpus = {row["id"]: row["text"] for row in _read_jsonl(eval_dir / "facqa_corpus.jsonl")}
+    negatives = _hard_negatives(facqa, eval_dir / "facqa_corpus.jsonl", embedder)
+    examples = list(_facqa_examples(facqa, corpus, negatives, tokenizer))
+    for name, role in (("idkmrc_train.jsonl", "train"), ("idkmrc_dev.jsonl", "validation")):
+        for row in _read_jsonl(eval_dir / name):
+            examples.extend(_labelled(tokenizer, row, row["context"], "idkmrc", role))
+    return examples
+
+
+def _facqa_examples(
+    rows: list[dict[str, Any]], corpus: dict[str, str], negatives: dict[str, list[str]], tokenizer: Any
+) -> Iterator[Example]:
+    shuffle = random.Random(SEED)
+    corpus_ids = sorted(corpus)
+    for row in rows:
+        role = "train" if row["split"] == "train" else "validation"
+        yield from _labelled(tokenizer, row, row["context"], "facqa-gold", role)
+        for doc_id in negatives[row["id"]]:
+            yield from _labelled(tokenizer, row, corpus[doc_id], "facqa-hard", role)
+        others = [d for d in shuffle.sample(corpus_ids, 5) if _lacks_answer(corpus[d], row, doc_id=d)]
+        for doc_id in others[:RANDOM_NEGATIVES]:
+            yield from _labelled(tokenizer, row, corpus[doc_id], "facqa-random", role)
+
+
+def _labelled(tokenizer: Any, row: dict[str, Any], passage: str, source: str, role: str) -> Iterator[Example]:
+    """Every window of `passage` paired with the row's question, each labelled with the
+    answer's tokens when the passage is the row's own context and the window holds it."""
+    own = passage == row["context"] and row.get("answerable", True)
+    start = row["answer_start"] if own else -1
+    end = start + len(row["answer"]) if own else -1
+    for pair in make_pairs(tokenizer, row["question"], passage):
+        first, last = _token_span(pair, start, end) if own else (-1, -1)
+        yield Example(pair, first, last, source, role, row["id"])
+
+
+def _token_span(pair: Pair, start: int, end: int) -> tuple[int, int]:
+    """First and last token covering characters [start, end), or (-1, -1) if the window cuts it."""
+    inside = [i for i, span in enumerate(pair.spans) if span is not None and span[0] < end and span[1] > start]
+    if not inside:
+        return -1, -1
+    spans = [pair.spans[i] for i in inside]
+    window_start = min(s[0] for s in pair.spans if s is not None)
+    window_end = max(s[1] for s in pair.spans if s is not None)
+    if start < window_start or end > window_end or not spans:
+        return -1, -1
+    return inside[0], inside[-1]
+
+
+def _lacks_answer(text: str, row: dict[str, Any], doc_id: str) -> bool:
+    return doc_id != row["doc_id"] and all(a.casefold() not in text.casefold() for a in row["answers"])
+
+
+def _hard_negatives(rows: list[dict[str, Any]], corpus_file: Path, embedder: Embedder) -> dict[str, list[str]]:
+    """For each FacQA question, the best articles Kutip's search finds that lack its answer."""
+    from index.building import refresh_index
+    from index.search import Searcher
+    from index.store import load_index
+
+    scratch = Path(tempfile.mkdtemp(prefix="kutip-reader-"))
+    try:
+        (scratch / "seeds").mkdir()
+        shutil.copy(corpus_file, scratch / "seeds" / corpus_file.name)
+        refresh_index(scratch / "seeds", scratch / "data", embedder)
+        stored = load_index(scratch / "data", embedder.name, embedder.dimension)
+        searcher = Searcher(stored, embedder)
+        texts = {a.id: a.text for a in stored.articles.values()}
+        found: dict[str, list[str]] = {}
+        results = searcher.search_many([row["question"] for row in rows], k=20)
+        for row, result in zip(rows, results):
+            ids = list(dict.fromkeys(hit.passage.article_id for hit in result.hits))
+            found[row["id"]] = [d for d in ids if _lacks_answer(texts[d], row, d)][:HARD_NEGATIVES]
+        return found
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]

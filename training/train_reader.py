@@ -1,0 +1,176 @@
+"""Step 2 of `make train-reader`: train the reader head on the stored encoder states.
+
+Keeps the epoch with the best validation score (FacQA validation and IDK-MRC dev: span
+accuracy on answerable pairs plus no-answer AUC) and writes it as safetensors.
+Run: .venv/bin/python -m training.train_reader [--data build/reader] [--epochs 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from index.reader.head import HeadConfig, ReaderHead, save_head
+from index.reader.reading import DEFAULT_HEAD_PATH
+from training.extract_features import INFO_FILE, STATES_FILE, TABLE_FILE
+from training.prepare_reader_data import DEFAULT_OUT
+
+BATCH = 32
+LEARNING_RATE = 1e-3
+WEIGHT_DECAY = 0.01
+
+
+class StoredStates:
+    """The examples' encoder states (a memory map) and labels, served in padded batches."""
+
+    def __init__(self, folder: Path) -> None:
+        self.states = np.load(folder / STATES_FILE, mmap_mode="r")
+        table = np.load(folder / TABLE_FILE)
+        self.table = {name: table[name] for name in table.files}
+        self.info = json.loads((folder / INFO_FILE).read_text())
+
+    def rows(self, train: bool) -> np.ndarray:
+        return np.flatnonzero(self.table["train"] == train)
+
+    def batch(self, rows: np.ndarray) -> dict[str, torch.Tensor]:
+        lengths = self.table["lengths"][rows]
+        width = int(lengths.max())
+        states = np.zeros((len(rows), width, *self.states.shape[1:]), dtype=np.float16)
+        for i, row in enumerate(rows):
+            offset = self.table["offsets"][row]
+            states[i, : lengths[i]] = self.states[offset : offset + lengths[i]]
+        positions = np.arange(width)[None, :]
+        first = self.table["first_passage"][rows][:, None]
+        return {
+            "states": torch.from_numpy(states),
+            "mask": torch.from_numpy(positions < lengths[:, None]),
+            "passage": torch.from_numpy((positions >= first) & (positions < lengths[:, None] - 1)),
+            "start": torch.from_numpy(self.table["start"][rows]),
+            "end": torch.from_numpy(self.table["end"][rows]),
+        }
+
+
+def length_batches(data: StoredStates, rows: np.ndarray, shuffle: np.random.Generator | None) -> list[np.ndarray]:
+    """Batches of similar length (little padding), in random order when training."""
+    if shuffle is not None:
+        rows = shuffle.permutation(rows)
+        chunks = [rows[i : i + BATCH * 50] for i in range(0, len(rows), BATCH * 50)]
+        rows = np.concatenate([c[np.argsort(data.table["lengths"][c], kind="stable")] for c in chunks])
+    else:
+        rows = rows[np.argsort(data.table["lengths"][rows], kind="stable")]
+    batches = [rows[i : i + BATCH] for i in range(0, len(rows), BATCH)]
+    if shuffle is not None:
+        shuffle.shuffle(batches)  # type: ignore[arg-type]
+    return batches
+
+
+def loss_of(head: ReaderHead, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    start, end, answerable = head(batch["states"], batch["mask"], batch["passage"])
+    has_answer = batch["start"] >= 0
+    loss = nn.functional.binary_cross_entropy_with_logits(answerable, has_answer.float())
+    if has_answer.any():
+        span = nn.functional.cross_entropy(start[has_answer], batch["start"][has_answer]) + \
+            nn.functional.cross_entropy(end[has_answer], batch["end"][has_answer])
+        loss = loss + span / 2
+    return loss
+
+
+def evaluate(head: ReaderHead, data: StoredStates, rows: np.ndarray) -> dict[str, float]:
+    """No-answer AUC per source family and exact start/end token accuracy on answerable pairs."""
+    head.eval()
+    scores, starts_ok, ends_ok = [], [], []
+    ordered = np.concatenate(length_batches(data, rows, None))
+    with torch.inference_mode():
+        for batch_rows in length_batches(data, rows, None):
+            batch = data.batch(batch_rows)
+            start, end, answerable = head(batch["states"], batch["mask"], batch["passage"])
+            scores.append(answerable.numpy())
+            has = batch["start"] >= 0
+            starts_ok.extend((start.argmax(-1) == batch["start"])[has].tolist())
+            ends_ok.extend((end.argmax(-1) == batch["end"])[has].tolist())
+    score = np.concatenate(scores)
+    label = data.table["start"][ordered] >= 0
+    source = data.table["source"][ordered]
+    news = source < 3
+    report = {
+        "auc_all": auc(score, label),
+        "auc_news": auc(score[news], label[news]),
+        "auc_idkmrc": auc(score[~news], label[~news]),
+        "start_accuracy": float(np.mean(starts_ok)),
+        "end_accuracy": float(np.mean(ends_ok)),
+    }
+    head.train()
+    return report
+
+
+def auc(score: np.ndarray, label: np.ndarray) -> float:
+    """Area under the ROC curve, as the Mann-Whitney U statistic."""
+    order = np.argsort(score, kind="stable")
+    ranks = np.empty(len(score))
+    ranks[order] = np.arange(1, len(score) + 1)
+    positives = label.sum()
+    negatives = len(label) - positives
+    return float((ranks[label].sum() - positives * (positives + 1) / 2) / max(positives * negatives, 1))
+
+
+def selection_score(report: dict[str, float]) -> float:
+    return report["auc_news"] + report["auc_idkmrc"] + (report["start_accuracy"] + report["end_accuracy"]) / 2
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--blocks", type=int, default=HeadConfig.blocks)
+    parser.add_argument("--width", type=int, default=HeadConfig.width)
+    parser.add_argument("--out", type=Path, default=DEFAULT_HEAD_PATH)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    torch.set_num_threads(os.cpu_count() or 1)
+    data = StoredStates(args.data)
+    head = ReaderHead(HeadConfig(blocks=args.blocks, width=args.width))
+    train_rows, valid_rows = data.rows(True), data.rows(False)
+    steps = args.epochs * ((len(train_rows) + BATCH - 1) // BATCH)
+    optimizer = torch.optim.AdamW(head.parameters(), lr=LEARNING_RATE, weight_decay=WEIGHT_DECAY)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, LEARNING_RATE, total_steps=steps, pct_start=0.1)
+    shuffle = np.random.default_rng(0)
+    best: tuple[float, dict[str, float], int] | None = None
+    started = time.perf_counter()
+    for epoch in range(1, args.epochs + 1):
+        total = 0.0
+        for batch_rows in length_batches(data, train_rows, shuffle):
+            loss = loss_of(head, data.batch(batch_rows))
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(head.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            total += float(loss) * len(batch_rows)
+        report = evaluate(head, data, valid_rows)
+        print(f"epoch {epoch}: train loss {total / len(train_rows):.4f}, validation "
+              + ", ".join(f"{k} {v:.4f}" for k, v in report.items()) + f" ({time.perf_counter() - started:.0f} s)",
+              flush=True)
+        if best is None or selection_score(report) > best[0]:
+            best = (selection_score(report), report, epoch)
+            state = {k: v.clone() for k, v in head.state_dict().items()}
+    assert best is not None
+    head.load_state_dict(state)
+    parameters = sum(p.numel() for p in head.parameters())
+    metadata = {"epoch": str(best[2]), "validation": json.dumps(best[1]), "parameters": str(parameters),
+                "training": json.dumps({"epochs": args.epochs, "batch": BATCH, "lr": LEARNING_RATE,
+                                        "examples": int(len(train_rows)), "config": asdict(head.config)})}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    save_head(head.eval(), args.out, metadata)
+    print(f"kept epoch {best[2]} ({parameters} parameters) -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()
