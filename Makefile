@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install index run chat bot test test-unit test-e2e typecheck bench clean
+.PHONY: install index run chat bot test test-unit test-e2e typecheck bench train-reader clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,5 +45,11 @@ typecheck: install
 bench: install
 	cd bench && ../$(BIN)/python retrieval.py && ../$(BIN)/python decline.py && ../$(BIN)/python speed.py
 
+# Rebuilds index/reader/weights/reader.safetensors from ../shared/eval (see its MODEL_CARD.md):
+# encoder states for every example once, then the head's epochs.
+train-reader: install
+	$(BIN)/python -m training.prepare_reader_data --eval-dir ../shared/eval --out build/reader
+	$(BIN)/python -m training.train_reader --data build/reader
+
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data build .pytest_cache

@@ -80,6 +80,9 @@ def run_eval(settings: Settings, questions_file: Path, corpus_file: Path | None,
         eval_settings = replace(settings, seeds_dir=seeds, data_dir=Path(scratch) / "data", top_k=20)
         service = open_service(eval_settings)
         results = service.searcher.search_many([q.question for q in questions], eval_settings.top_k)
-        lexical = service.stored.lexical
-        report = evaluate(questions, results, lambda result: service.decline.answers(result, lexical))
+        verdicts = [service.judge_result(result) for result in results]
+        # Ranks as the user sees them: in the judged order when the reader reordered the hits.
+        judged = [replace(r, hits=tuple(j.hit for j in v.ranked) or r.hits) for r, v in zip(results, verdicts)]
+        answered = {id(r): v.answered for r, v in zip(judged, verdicts)}
+        report = evaluate(questions, judged, lambda result: answered[id(result)])
     return {"file": str(questions_file), "split": split, **asdict(report)}

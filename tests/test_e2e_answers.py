@@ -53,3 +53,27 @@ def test_the_suggested_example_questions_are_answered(real_service: QuoteService
     for language in ("id", "en"):
         for question in real_service.example_questions(language):
             assert real_service.ask(question).answered, question
+
+
+def test_the_reader_marks_the_answer_in_bold(real_service: QuoteService) -> None:
+    first = real_service.ask("Siapa CEO Kantor Berita Yonhap?").citations[0]
+    assert first.answer is not None and first.answer.text == "Cho Sung-boo"
+    assert first.quote[first.answer.start : first.answer.start + len(first.answer.text)] == "Cho Sung-boo"
+
+
+@pytest.mark.parametrize("question", ["Berapa umur Vladimir Putin?", "Berapa umur Presiden Vladimir Putin?"])
+def test_a_near_miss_on_topic_is_declined(real_service: QuoteService, question: str) -> None:
+    assert not real_service.ask(question).answered
+
+
+def test_reader_pairs_point_at_exact_passage_text(real_service: QuoteService) -> None:
+    from index.reader.pairs import make_pairs
+
+    passage = real_service.stored.passages[2].text
+    tokenizer = real_service.reader.encoder.tokenizer  # type: ignore[union-attr]
+    [pair] = make_pairs(tokenizer, "Siapa CEO Yonhap?", passage)
+    pieces = [passage[s:e] for s, e in (span for span in pair.spans if span is not None) if e > s]
+    assert "".join(pieces).replace(" ", "") == passage.replace(" ", "")
+    assert all(piece == piece.strip() and piece for piece in pieces)
+    windows = make_pairs(tokenizer, "Siapa?", passage * 8, max_tokens=64)
+    assert len(windows) > 1 and all(len(w.input_ids) <= 64 for w in windows)
