@@ -188,7 +188,8 @@ def _parse_jsonl_line(line: bytes, source: str) -> Article:
     except UnicodeDecodeError:
         raise _Skipped("not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise _Skipped(f"bad JSON ({exc.msg} at column {exc.colno})") from None
+        # Python's own "<msg>: column <n>" shape: some messages end in "at" ("starting at").
+        raise _Skipped(f"bad JSON ({exc.msg}: column {exc.colno})") from None
     if not isinstance(record, dict):
         raise _Skipped("not a JSON object")
     article_id = _field(record, "id")

@@ -105,6 +105,15 @@ def test_jsonl_fields_and_bad_line_named(seeds: Path) -> None:
     assert warning.endswith("), skipped")
 
 
+def test_a_bad_json_line_is_explained_in_plain_words(seeds: Path) -> None:
+    (seeds / "a.jsonl").write_text('{"id": "a", "text": "unterminated\n{"id": "b", "text": "Dua."}\n')
+    load = read_articles(seeds)
+    assert [a.id for a in load.articles] == ["b"]
+    assert load.warnings == (
+        "seeds/a.jsonl line 1: bad JSON (Unterminated string starting at: column 21), skipped",
+    )
+
+
 def test_jsonl_lines_without_id_or_text_are_skipped(seeds: Path) -> None:
     write_jsonl(
         seeds / "b.jsonl",
