@@ -149,6 +149,20 @@ def test_bad_files_are_named_and_the_rest_is_read(seeds: Path) -> None:
     )
 
 
+def test_binary_files_are_named_and_skipped(seeds: Path) -> None:
+    (seeds / "a_ok.txt").write_text("Berita\tyang baik.\r\nParagraf dua.\n", encoding="utf-8")
+    (seeds / "b_nul.txt").write_bytes(b"\x00" * 64)
+    (seeds / "c_bell.md").write_text("---\ntitle: Judul\x07\n---\nBerita.", encoding="utf-8")
+    write_jsonl(seeds / "d.jsonl", [{"id": "d1", "text": "Berita\x1b[31m merah."}, {"id": "d2", "text": "Baik."}])
+    load = read_articles(seeds)
+    assert [a.id for a in load.articles] == ["a_ok", "d2"]
+    assert load.warnings == (
+        "seeds/b_nul.txt: binary data, not text (control character U+0000), skipped",
+        "seeds/c_bell.md: binary data, not text (control character U+0007), skipped",
+        "seeds/d.jsonl line 1: binary data, not text (control character U+001B), skipped",
+    )
+
+
 def test_duplicate_id_keeps_the_first_by_file_name(seeds: Path) -> None:
     write_jsonl(seeds / "a.jsonl", [{"id": "b", "text": "Dari jsonl."}])
     (seeds / "b.txt").write_text("Dari txt.", encoding="utf-8")
