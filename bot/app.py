@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
@@ -25,6 +24,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.delivery import CONNECTION_POOL_SIZE, DeliveryLimiter, DeliveryRequest, RetryPolicy
 from bot.handlers import KutipHandlers
 from bot.language import ENGLISH, INDONESIAN
 from bot.messages import COMMANDS, message
@@ -34,7 +34,6 @@ from bot.startup import open_service
 
 log = logging.getLogger(__name__)
 MAX_CONCURRENT_UPDATES = 32
-RATE_LIMIT_RETRIES = 3
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
@@ -96,13 +95,17 @@ class RedactToken(logging.Filter):
         return text.replace(self.token, "<token>")
 
 
-def build_application(service: QuoteService, settings: Settings) -> Application:
-    """The application with every handler registered; nothing is sent to Telegram yet."""
+def build_application(service: QuoteService, settings: Settings, retry: RetryPolicy = RetryPolicy()) -> Application:
+    """The application with every handler registered; nothing is sent to Telegram yet.
+
+    `retry` is how long each request to Telegram may be retried (see bot.delivery).
+    """
     application = (
         ApplicationBuilder()
         .token(settings.telegram_token or "")
         .base_url(settings.telegram_api_base_url)
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .request(DeliveryRequest(connection_pool_size=CONNECTION_POOL_SIZE))
+        .rate_limiter(DeliveryLimiter(retry))
         .concurrent_updates(PerChatProcessor(MAX_CONCURRENT_UPDATES))
         .post_init(set_commands)
         .build()

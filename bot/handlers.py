@@ -9,10 +9,11 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ChatAction, ChatType, MessageEntityType, ParseMode
-from telegram.error import BadRequest, NetworkError, TimedOut
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes, ExtBot
 
 from bot.answers import Answer
+from bot.delivery import NO_RETRY, may_have_arrived
 from bot.language import reply_language
 from bot.messages import MAX_QUESTION_CHARS, message
 from bot.render_html import (
@@ -31,8 +32,6 @@ log = logging.getLogger(__name__)
 PARAGRAPH_BUTTON = "p"  # callback data "p|<article key>|<paragraph>"
 MORE_BUTTON = "m"       # callback data "m": re-asks the question the answer replied to
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-NETWORK_RETRIES = 2
-RETRY_DELAY_SECONDS = 0.5
 _ASK_COMMAND = re.compile(r"^/ask(@\w+)?\s*", re.IGNORECASE)
 
 
@@ -124,6 +123,10 @@ class KutipHandlers:
         log.error("error while handling an update", exc_info=context.error)
         if not isinstance(update, Update):
             return
+        if context.error is not None and may_have_arrived(context.error):
+            # The reply may have reached the user; an apology after it would say it did not.
+            log.warning("no apology: Telegram may have delivered the reply that failed")
+            return
         try:
             if update.callback_query:  # stop the button's spinner with the apology
                 await update.callback_query.answer(message(_language(update), "error"), show_alert=True)
@@ -143,7 +146,7 @@ class KutipHandlers:
         if len(question) > MAX_QUESTION_CHARS:
             await msg.reply_text(message(language, "long_question", length=len(question), limit=MAX_QUESTION_CHARS))
             return
-        await context.bot.send_chat_action(msg.chat_id, ChatAction.TYPING)
+        await _show_typing(context.bot, msg.chat_id)
         # Encoding and searching are CPU work: off the event loop, so other chats go on.
         answer = await asyncio.to_thread(self.service.ask, question)
         await send_html(msg, render_answer_html(answer, language), _buttons(answer, language))
@@ -178,22 +181,19 @@ async def send_html(reply_to: Message, parts: list[str], markup: InlineKeyboardM
 
 
 async def _reply(reply_to: Message, text: str, **options: Any) -> None:
-    """Reply, retrying when the connection failed before Telegram got the message.
+    """Reply; the rate limiter retries what is safe to retry (see bot.delivery)."""
+    await reply_to.reply_text(text, do_quote=True, allow_sending_without_reply=True, **options)
 
-    A time-out is not retried: Telegram may have delivered the message, and a duplicate answer
-    is worse than a missing one. Flood limits (429) are retried by the rate limiter.
+
+async def _show_typing(bot: ExtBot[Any], chat_id: int) -> None:
+    """Show "typing…" while the answer is searched: decoration, so its failure costs nothing.
+
+    One attempt only: waiting out a flood limit or an outage for it would delay the answer.
     """
-    for attempt in range(NETWORK_RETRIES + 1):
-        try:
-            await reply_to.reply_text(text, do_quote=True, allow_sending_without_reply=True, **options)
-            return
-        except (TimedOut, BadRequest):  # BadRequest subclasses NetworkError in PTB
-            raise
-        except NetworkError as error:
-            if attempt == NETWORK_RETRIES:
-                raise
-            log.warning("network error while sending (%s); retrying", error.message)
-            await asyncio.sleep(RETRY_DELAY_SECONDS * 2**attempt)
+    try:
+        await bot.send_chat_action(chat_id, ChatAction.TYPING, rate_limit_args=NO_RETRY)
+    except TelegramError as error:
+        log.warning("could not show typing in chat %s (%s); answering anyway", chat_id, error)
 
 
 def _message_of(update: Update) -> Message:

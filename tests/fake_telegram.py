@@ -143,6 +143,7 @@ class _Fault:
     retry_after: float | None
     remaining: int
     drop: bool = False
+    delivered: bool = False  # with drop: the method is carried out, then its answer is lost
 
 
 def _number(value: Any, default: float) -> float:
@@ -458,9 +459,15 @@ class FakeTelegram:
             description = NGINX_PHRASES.get(status) or DEFAULT_DESCRIPTIONS.get(status, "Error")
         self._faults.setdefault(method.lower(), []).append(_Fault(status, description, retry_after, times))
 
-    def drop_next(self, method: str, times: int = 1) -> None:
-        """Reset the connection on the next ``times`` calls of ``method``: a network error."""
-        fault = _Fault(0, "connection reset", None, times, drop=True)
+    def drop_next(self, method: str, times: int = 1, *, after_delivery: bool = False) -> None:
+        """Reset the connection on the next ``times`` calls of ``method``: a network error.
+
+        By default the request is dropped before Telegram acts on it. With ``after_delivery``
+        Telegram carries it out (a message is sent) and the connection drops before the answer:
+        the bot sees the same error ("Server disconnected without sending a response").
+        """
+        description = "connection reset after delivery" if after_delivery else "connection reset"
+        fault = _Fault(0, description, None, times, drop=True, delivered=after_delivery)
         self._faults.setdefault(method.lower(), []).append(fault)
 
     @property
@@ -499,6 +506,8 @@ class FakeTelegram:
             params = decode_params(params)
             fault = self._take_fault(name)
             if fault is not None and fault.drop:
+                if fault.delivered:
+                    await entry[1](params)
                 self.calls.append(Call(name, params, 0, fault.description))
                 if request.transport is not None:
                     request.transport.abort()
