@@ -50,6 +50,9 @@ class KutipHandlers:
             return
         language = reply_language("", user.language_code if user else None)
         msg = update.effective_message
+        sent = update.message or update.edited_message
+        if sent and _is_command_for_another_bot(sent, context.bot.username):
+            raise ApplicationHandlerStop  # not meant for Kutip: no refusal either
         if update.callback_query:
             await update.callback_query.answer(message(language, "refused"), show_alert=True)
         elif msg and chat and (chat.type == ChatType.PRIVATE or _is_addressed(msg, context)):
@@ -214,6 +217,14 @@ def _is_addressed(msg: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """A command, a mention of the bot, or a reply to it: what privacy mode lets through."""
     is_command = bool(msg.text and msg.text.startswith("/"))
     return is_command or _addresses_bot(msg, context.bot.username, context.bot.id)
+
+
+def _is_command_for_another_bot(msg: Message, username: str) -> bool:
+    """A command such as `/ask@otherbot`, which reaches Kutip too when privacy mode is off."""
+    if not msg.entities or msg.entities[0].type != MessageEntityType.BOT_COMMAND or msg.entities[0].offset:
+        return False
+    target = msg.parse_entity(msg.entities[0]).partition("@")[2]
+    return bool(target) and target.lower() != username.lower()
 
 
 def _addresses_bot(msg: Message, username: str, bot_id: int) -> bool:
