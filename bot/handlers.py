@@ -7,12 +7,20 @@ import logging
 import re
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
 from telegram.constants import ChatAction, ChatType, MessageEntityType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes, ExtBot
 
 from bot.answers import Answer
+from bot.buttons import MoreButton, ParagraphButton, parse_button
 from bot.delivery import NO_RETRY, may_have_arrived
 from bot.language import reply_language
 from bot.messages import MAX_QUESTION_CHARS, message
@@ -29,8 +37,6 @@ from bot.service import QuoteService, article_key, paragraph_text
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-PARAGRAPH_BUTTON = "p"  # callback data "p|<article key>|<paragraph>"
-MORE_BUTTON = "m"       # callback data "m": re-asks the question the answer replied to
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _ASK_COMMAND = re.compile(r"^/ask(@\w+)?\s*", re.IGNORECASE)
 
@@ -103,23 +109,19 @@ class KutipHandlers:
         query = update.callback_query
         if query is None:
             raise ValueError("the button handler needs a callback query")
-        kind, _, rest = (query.data or "").partition("|")
+        pressed = parse_button(query.data)
+        if pressed is None:
+            log.info("ignored a button press with data Kutip never makes: %r", query.data)
+            await _stop_spinner(query)
+            return
         origin = query.message if isinstance(query.message, Message) else None
         question = _question_of(origin.reply_to_message) if origin and origin.reply_to_message else None
         # The button sits under quotes in the article's language: judge by the question instead.
         language = _language(update, question or " ")
-        if kind == PARAGRAPH_BUTTON and origin:
-            key, _, number = rest.partition("|")
-            article = self.service.article_by_key(key)
-            text = paragraph_text(article, int(number)) if article and number.isdigit() else None
-            await query.answer(None if text else message(language, "gone"))
-            if text and article:
-                await send_html(origin, render_paragraph_html(article.title, int(number), text, language))
-            return
-        answer = await asyncio.to_thread(self.service.ask, question) if question else None
-        await query.answer(None if answer and answer.more else message(language, "no_more"))
-        if answer and answer.more and origin:
-            await send_html(origin, render_citations_html(answer.more, language, message(language, "more_title")))
+        if isinstance(pressed, ParagraphButton):
+            await self._show_paragraph(query, origin, pressed, language)
+        else:
+            await self._show_more(query, origin, question, language)
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the traceback; tell the user something went wrong, without internals."""
@@ -137,6 +139,27 @@ class KutipHandlers:
                 await update.effective_message.reply_text(message(_language(update), "error"))
         except Exception:  # the network may be what failed; the log already has it
             log.warning("could not tell the user about the error", exc_info=True)
+
+    async def _show_paragraph(
+        self, query: CallbackQuery, origin: Message | None, pressed: ParagraphButton, language: str
+    ) -> None:
+        article = self.service.article_by_key(pressed.article_key)
+        text = paragraph_text(article, pressed.paragraph) if article else None
+        if article is None or text is None or origin is None:
+            await query.answer(message(language, "gone"))
+            return
+        await _stop_spinner(query)
+        await send_html(origin, render_paragraph_html(article.title, pressed.paragraph, text, language))
+
+    async def _show_more(
+        self, query: CallbackQuery, origin: Message | None, question: str | None, language: str
+    ) -> None:
+        answer = await asyncio.to_thread(self.service.ask, question) if question else None
+        if answer is None or not answer.more or origin is None:
+            await query.answer(message(language, "no_more"))
+            return
+        await _stop_spinner(query)
+        await send_html(origin, render_citations_html(answer.more, language, message(language, "more_title")))
 
     async def _answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
         msg = _message_of(update)
@@ -159,10 +182,10 @@ def _buttons(answer: Answer, language: str) -> InlineKeyboardMarkup | None:
     if not answer.answered:
         return None
     rows = [[InlineKeyboardButton(message(language, "button_paragraph", n=c.n),
-                                  callback_data=f"{PARAGRAPH_BUTTON}|{article_key(c.article_id)}|{c.paragraph}")]
+                                  callback_data=ParagraphButton(article_key(c.article_id), c.paragraph).data)]
             for c in answer.citations]
     if answer.more:
-        rows.append([InlineKeyboardButton(message(language, "button_more"), callback_data=MORE_BUTTON)])
+        rows.append([InlineKeyboardButton(message(language, "button_more"), callback_data=MoreButton().data)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -197,6 +220,18 @@ async def _show_typing(bot: ExtBot[Any], chat_id: int) -> None:
         await bot.send_chat_action(chat_id, ChatAction.TYPING, rate_limit_args=NO_RETRY)
     except TelegramError as error:
         log.warning("could not show typing in chat %s (%s); answering anyway", chat_id, error)
+
+
+async def _stop_spinner(query: CallbackQuery) -> None:
+    """Answer a button press without text, to stop its spinner; what follows matters more.
+
+    The press may be too old to answer (Telegram allows seconds), or the answer may fail
+    after the retries: the paragraph or sources are still sent.
+    """
+    try:
+        await query.answer()
+    except TelegramError as error:
+        log.warning("could not answer a button press (%s); going on", error)
 
 
 def _message_of(update: Update) -> Message:

@@ -356,14 +356,18 @@ class FakeTelegram:
                                        reply_to_message=reply_to_message)
 
     def push_callback_query(
-        self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None
+        self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None, forged: bool = False
     ) -> dict[str, Any]:
-        """A user presses the button carrying ``data`` under the bot's message ``message_id``."""
+        """A user presses the button carrying ``data`` under the bot's message ``message_id``.
+
+        With ``forged=True`` a modified client sends ``data`` that no button carries: Telegram
+        does not check callback data against the keyboard, so the bot receives it all the same.
+        """
         message = self._messages.get((chat_id, message_id))
         if message is None or message["from"]["id"] != self.bot_user["id"]:
             raise ValueError(f"no message {message_id} from the bot in chat {chat_id}")
         buttons = [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
-        if not any(b.get("callback_data") == data for b in buttons):
+        if not forged and not any(b.get("callback_data") == data for b in buttons):
             raise ValueError(f"message {message_id} has no button with callback_data {data!r}: {buttons}")
         chat = self._chats[chat_id]
         sender = self._user(user_id or (chat_id if chat["type"] == "private" else DEFAULT_USER_ID))

@@ -1,4 +1,4 @@
-"""What the bot refuses to act on: other bots' commands, secrets in logs.
+"""What the bot refuses to act on: forged button data, other bots' commands, secrets in logs.
 
 The application with the fake embedder, polling the fake Bot API through PTB's real client.
 """
@@ -22,6 +22,7 @@ from fake_telegram import FakeTelegram
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application
+from bot.buttons import MoreButton, ParagraphButton, parse_button
 from bot.delivery import RetryPolicy
 from bot.service import QuoteService
 from bot.settings import Settings
@@ -79,6 +80,35 @@ async def bot(
             await application.stop()
     crashes = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert not crashes, crashes
+
+
+# -- button data ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["p|0123456789ab|²", "p|0123456789ab|٣", "p|0123456789ab|08", "p|0123456789ab|3|", "p||3", "p|0123456789ab",
+     "m|x", "M", "x", "", "p|0123456789ab| 3"],
+)
+def test_only_data_kutip_makes_parses(data: str) -> None:
+    assert parse_button(data) is None
+
+
+def test_button_data_round_trips() -> None:
+    for button in (ParagraphButton("0123456789ab", 12), MoreButton()):
+        assert parse_button(button.data) == button
+
+
+@pytest.mark.parametrize("data", ["p|{key}|²", "p|{key}|0", "zzz", "m|extra"])
+async def test_forged_button_data_is_ignored(fake: FakeTelegram, bot: Application, data: str) -> None:
+    update = fake.push_message(USER, ASK_ID)
+    [answer] = await fake.wait_for_replies(USER, update["message"]["message_id"])
+    key = answer.buttons[0]["callback_data"].split("|")[1]
+    fake.push_callback_query(USER, answer.message_id, data.format(key=key), forged=True)
+    [stopped] = await fake.wait_for_calls("answerCallbackQuery")
+    assert stopped.status == 200 and not stopped.params.get("text"), "the spinner stops, silently"
+    await asyncio.sleep(0.2)
+    assert len(fake.sent) == 1, "nothing searched, nothing sent"
 
 
 # -- commands for other bots in refused chats -------------------------------------------------
