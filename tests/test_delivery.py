@@ -7,13 +7,11 @@ A short retry policy keeps outages quick; flood waits are Telegram's whole secon
 from __future__ import annotations
 
 import asyncio
-import logging
 import shutil
 import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
