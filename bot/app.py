@@ -7,14 +7,14 @@ import logging
 import secrets
 import sys
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
@@ -25,6 +25,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.delivery import CONNECTION_POOL_SIZE, DeliveryLimiter, DeliveryRequest, RetryPolicy
 from bot.handlers import KutipHandlers
 from bot.language import ENGLISH, INDONESIAN
 from bot.messages import COMMANDS, message
@@ -34,7 +35,6 @@ from bot.startup import open_service
 
 log = logging.getLogger(__name__)
 MAX_CONCURRENT_UPDATES = 32
-RATE_LIMIT_RETRIES = 3
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
@@ -70,18 +70,18 @@ class PerChatProcessor(BaseUpdateProcessor):
         return None
 
 
-class RedactToken(logging.Filter):
-    """Removes the bot token from every log record, whatever library wrote it."""
+class RedactSecrets(logging.Filter):
+    """Removes the bot token and the webhook secret from every log record, whatever library wrote it."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, placeholders: Mapping[str, str]) -> None:
         super().__init__()
-        self.token = token
+        self.placeholders = {secret: shown for secret, shown in placeholders.items() if secret}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.token:
+        if not self.placeholders:
             return True
         rendered = record.getMessage()
-        if self.token in rendered:
+        if any(secret in rendered for secret in self.placeholders):
             record.msg, record.args = self.redact(rendered), None
         if record.exc_info and not record.exc_text:
             # Tracebacks quote it too (PTB's InvalidToken names the token): format them now, redacted.
@@ -93,16 +93,22 @@ class RedactToken(logging.Filter):
         return True
 
     def redact(self, text: str) -> str:
-        return text.replace(self.token, "<token>")
+        for secret, shown in self.placeholders.items():
+            text = text.replace(secret, shown)
+        return text
 
 
-def build_application(service: QuoteService, settings: Settings) -> Application:
-    """The application with every handler registered; nothing is sent to Telegram yet."""
+def build_application(service: QuoteService, settings: Settings, retry: RetryPolicy = RetryPolicy()) -> Application:
+    """The application with every handler registered; nothing is sent to Telegram yet.
+
+    `retry` is how long each request to Telegram may be retried (see bot.delivery).
+    """
     application = (
         ApplicationBuilder()
         .token(settings.telegram_token or "")
         .base_url(settings.telegram_api_base_url)
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .request(DeliveryRequest(connection_pool_size=CONNECTION_POOL_SIZE))
+        .rate_limiter(DeliveryLimiter(retry))
         .concurrent_updates(PerChatProcessor(MAX_CONCURRENT_UPDATES))
         .post_init(set_commands)
         .build()
@@ -129,18 +135,22 @@ async def set_commands(application: Application) -> None:
         await application.bot.set_my_commands(commands, language_code=code)
 
 
-def install_redaction(token: str | None) -> None:
-    """Keep the token out of everything the root logger's handlers write (call after configuring them)."""
-    if token:
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(RedactToken(token))
+def install_redaction(token: str | None, webhook_secret: str | None = None) -> None:
+    """Keep the token and the webhook secret out of everything the root logger's handlers write.
+
+    Call after configuring the handlers. PTB logs the parameters of setWebhook at DEBUG.
+    """
+    placeholders = {token or "": "<token>", webhook_secret or "": "<webhook secret>"}
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactSecrets(placeholders))
 
 
 def run_bot(settings: Settings) -> int:
     """Run until interrupted: long polling, or a webhook when WEBHOOK_URL is set."""
     if not settings.telegram_token:
         return _fail("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather and put it in .env")
-    install_redaction(settings.telegram_token)
+    settings = _with_webhook_secret(settings)
+    install_redaction(settings.telegram_token, settings.webhook_secret)
     try:
         asyncio.run(_verify_token(settings))
         _run(build_application(open_service(settings), settings), settings)
@@ -168,11 +178,21 @@ def _run(application: Application, settings: Settings) -> None:
         application.run_webhook(
             listen=settings.webhook_listen, port=settings.webhook_port,
             url_path=webhook_path(settings), webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret or secrets.token_urlsafe(32),
+            secret_token=settings.webhook_secret,
             allowed_updates=ALLOWED_UPDATES,
         )
     else:
         application.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+
+def _with_webhook_secret(settings: Settings) -> Settings:
+    """Webhook mode always checks a secret: a random one unless WEBHOOK_SECRET_TOKEN is set.
+
+    Chosen before logging starts, so that a random secret is redacted like a configured one.
+    """
+    if not settings.webhook_url or settings.webhook_secret:
+        return settings
+    return replace(settings, webhook_secret=secrets.token_urlsafe(32))
 
 
 def _fail(problem: str) -> int:

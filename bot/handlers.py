@@ -7,12 +7,21 @@ import logging
 import re
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
 from telegram.constants import ChatAction, ChatType, MessageEntityType, ParseMode
-from telegram.error import BadRequest, NetworkError, TimedOut
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes, ExtBot
 
 from bot.answers import Answer
+from bot.buttons import MoreButton, ParagraphButton, parse_button
+from bot.delivery import NO_RETRY, may_have_arrived
 from bot.language import reply_language
 from bot.messages import MAX_QUESTION_CHARS, message
 from bot.render_html import (
@@ -28,11 +37,7 @@ from bot.service import QuoteService, article_key, paragraph_text
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-PARAGRAPH_BUTTON = "p"  # callback data "p|<article key>|<paragraph>"
-MORE_BUTTON = "m"       # callback data "m": re-asks the question the answer replied to
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-NETWORK_RETRIES = 2
-RETRY_DELAY_SECONDS = 0.5
 _ASK_COMMAND = re.compile(r"^/ask(@\w+)?\s*", re.IGNORECASE)
 
 
@@ -51,6 +56,9 @@ class KutipHandlers:
             return
         language = reply_language("", user.language_code if user else None)
         msg = update.effective_message
+        sent = update.message or update.edited_message
+        if sent and _is_command_for_another_bot(sent, context.bot.username):
+            raise ApplicationHandlerStop  # not meant for Kutip: no refusal either
         if update.callback_query:
             await update.callback_query.answer(message(language, "refused"), show_alert=True)
         elif msg and chat and (chat.type == ChatType.PRIVATE or _is_addressed(msg, context)):
@@ -101,28 +109,28 @@ class KutipHandlers:
         query = update.callback_query
         if query is None:
             raise ValueError("the button handler needs a callback query")
-        kind, _, rest = (query.data or "").partition("|")
+        pressed = parse_button(query.data)
+        if pressed is None:
+            log.info("ignored a button press with data Kutip never makes: %r", query.data)
+            await _stop_spinner(query)
+            return
         origin = query.message if isinstance(query.message, Message) else None
         question = _question_of(origin.reply_to_message) if origin and origin.reply_to_message else None
         # The button sits under quotes in the article's language: judge by the question instead.
         language = _language(update, question or " ")
-        if kind == PARAGRAPH_BUTTON and origin:
-            key, _, number = rest.partition("|")
-            article = self.service.article_by_key(key)
-            text = paragraph_text(article, int(number)) if article and number.isdigit() else None
-            await query.answer(None if text else message(language, "gone"))
-            if text and article:
-                await send_html(origin, render_paragraph_html(article.title, int(number), text, language))
-            return
-        answer = await asyncio.to_thread(self.service.ask, question) if question else None
-        await query.answer(None if answer and answer.more else message(language, "no_more"))
-        if answer and answer.more and origin:
-            await send_html(origin, render_citations_html(answer.more, language, message(language, "more_title")))
+        if isinstance(pressed, ParagraphButton):
+            await self._show_paragraph(query, origin, pressed, language)
+        else:
+            await self._show_more(query, origin, question, language)
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the traceback; tell the user something went wrong, without internals."""
         log.error("error while handling an update", exc_info=context.error)
         if not isinstance(update, Update):
+            return
+        if context.error is not None and may_have_arrived(context.error):
+            # The reply may have reached the user; an apology after it would say it did not.
+            log.warning("no apology: Telegram may have delivered the reply that failed")
             return
         try:
             if update.callback_query:  # stop the button's spinner with the apology
@@ -131,6 +139,27 @@ class KutipHandlers:
                 await update.effective_message.reply_text(message(_language(update), "error"))
         except Exception:  # the network may be what failed; the log already has it
             log.warning("could not tell the user about the error", exc_info=True)
+
+    async def _show_paragraph(
+        self, query: CallbackQuery, origin: Message | None, pressed: ParagraphButton, language: str
+    ) -> None:
+        article = self.service.article_by_key(pressed.article_key)
+        text = paragraph_text(article, pressed.paragraph) if article else None
+        if article is None or text is None or origin is None:
+            await query.answer(message(language, "gone"))
+            return
+        await _stop_spinner(query)
+        await send_html(origin, render_paragraph_html(article.title, pressed.paragraph, text, language))
+
+    async def _show_more(
+        self, query: CallbackQuery, origin: Message | None, question: str | None, language: str
+    ) -> None:
+        answer = await asyncio.to_thread(self.service.ask, question) if question else None
+        if answer is None or not answer.more or origin is None:
+            await query.answer(message(language, "no_more"))
+            return
+        await _stop_spinner(query)
+        await send_html(origin, render_citations_html(answer.more, language, message(language, "more_title")))
 
     async def _answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
         msg = _message_of(update)
@@ -143,7 +172,7 @@ class KutipHandlers:
         if len(question) > MAX_QUESTION_CHARS:
             await msg.reply_text(message(language, "long_question", length=len(question), limit=MAX_QUESTION_CHARS))
             return
-        await context.bot.send_chat_action(msg.chat_id, ChatAction.TYPING)
+        await _show_typing(context.bot, msg.chat_id)
         # Encoding and searching are CPU work: off the event loop, so other chats go on.
         answer = await asyncio.to_thread(self.service.ask, question)
         await send_html(msg, render_answer_html(answer, language), _buttons(answer, language))
@@ -153,10 +182,10 @@ def _buttons(answer: Answer, language: str) -> InlineKeyboardMarkup | None:
     if not answer.answered:
         return None
     rows = [[InlineKeyboardButton(message(language, "button_paragraph", n=c.n),
-                                  callback_data=f"{PARAGRAPH_BUTTON}|{article_key(c.article_id)}|{c.paragraph}")]
+                                  callback_data=ParagraphButton(article_key(c.article_id), c.paragraph).data)]
             for c in answer.citations]
     if answer.more:
-        rows.append([InlineKeyboardButton(message(language, "button_more"), callback_data=MORE_BUTTON)])
+        rows.append([InlineKeyboardButton(message(language, "button_more"), callback_data=MoreButton().data)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -178,22 +207,31 @@ async def send_html(reply_to: Message, parts: list[str], markup: InlineKeyboardM
 
 
 async def _reply(reply_to: Message, text: str, **options: Any) -> None:
-    """Reply, retrying when the connection failed before Telegram got the message.
+    """Reply; the rate limiter retries what is safe to retry (see bot.delivery)."""
+    await reply_to.reply_text(text, do_quote=True, allow_sending_without_reply=True, **options)
 
-    A time-out is not retried: Telegram may have delivered the message, and a duplicate answer
-    is worse than a missing one. Flood limits (429) are retried by the rate limiter.
+
+async def _show_typing(bot: ExtBot[Any], chat_id: int) -> None:
+    """Show "typing…" while the answer is searched: decoration, so its failure costs nothing.
+
+    One attempt only: waiting out a flood limit or an outage for it would delay the answer.
     """
-    for attempt in range(NETWORK_RETRIES + 1):
-        try:
-            await reply_to.reply_text(text, do_quote=True, allow_sending_without_reply=True, **options)
-            return
-        except (TimedOut, BadRequest):  # BadRequest subclasses NetworkError in PTB
-            raise
-        except NetworkError as error:
-            if attempt == NETWORK_RETRIES:
-                raise
-            log.warning("network error while sending (%s); retrying", error.message)
-            await asyncio.sleep(RETRY_DELAY_SECONDS * 2**attempt)
+    try:
+        await bot.send_chat_action(chat_id, ChatAction.TYPING, rate_limit_args=NO_RETRY)
+    except TelegramError as error:
+        log.warning("could not show typing in chat %s (%s); answering anyway", chat_id, error)
+
+
+async def _stop_spinner(query: CallbackQuery) -> None:
+    """Answer a button press without text, to stop its spinner; what follows matters more.
+
+    The press may be too old to answer (Telegram allows seconds), or the answer may fail
+    after the retries: the paragraph or sources are still sent.
+    """
+    try:
+        await query.answer()
+    except TelegramError as error:
+        log.warning("could not answer a button press (%s); going on", error)
 
 
 def _message_of(update: Update) -> Message:
@@ -214,6 +252,14 @@ def _is_addressed(msg: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """A command, a mention of the bot, or a reply to it: what privacy mode lets through."""
     is_command = bool(msg.text and msg.text.startswith("/"))
     return is_command or _addresses_bot(msg, context.bot.username, context.bot.id)
+
+
+def _is_command_for_another_bot(msg: Message, username: str) -> bool:
+    """A command such as `/ask@otherbot`, which reaches Kutip too when privacy mode is off."""
+    if not msg.entities or msg.entities[0].type != MessageEntityType.BOT_COMMAND or msg.entities[0].offset:
+        return False
+    target = msg.parse_entity(msg.entities[0]).partition("@")[2]
+    return bool(target) and target.lower() != username.lower()
 
 
 def _addresses_bot(msg: Message, username: str, bot_id: int) -> bool:

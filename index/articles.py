@@ -27,6 +27,9 @@ FURNITURE_PATTERNS: tuple[str, ...] = (
     r"simak juga\b.*",
 )
 _FURNITURE = re.compile("|".join(f"(?:{p})" for p in FURNITURE_PATTERNS), re.IGNORECASE)
+# Control characters other than tab, newline and carriage return mean binary data, not text:
+# a file of NUL bytes decodes as UTF-8 and would become an article with an invisible title.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LAST_WORD = re.compile(r"\S*$")
 _FRONT_MATTER_LINE = re.compile(r"\s*[A-Za-z_][\w-]*\s*:.*")
 # "JAKARTA - ", "JAKARTA (ANTARA) - ", "JAKARTA, KOMPAS.com - ": a dateline is no title.
@@ -188,7 +191,8 @@ def _parse_jsonl_line(line: bytes, source: str) -> Article:
     except UnicodeDecodeError:
         raise _Skipped("not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise _Skipped(f"bad JSON ({exc.msg} at column {exc.colno})") from None
+        # Python's own "<msg>: column <n>" shape: some messages end in "at" ("starting at").
+        raise _Skipped(f"bad JSON ({exc.msg}: column {exc.colno})") from None
     if not isinstance(record, dict):
         raise _Skipped("not a JSON object")
     article_id = _field(record, "id")
@@ -211,6 +215,7 @@ def _field(record: dict[str, object], key: str) -> str | None:
 
 def _make_article(article_id: str, body: str, fields: dict[str, str], source: str) -> Article:
     """Clean `body` and build the article, deriving a title when none is given."""
+    _check_is_text(body, *fields.values())
     text = clean_text(body)
     if not text:
         raise _Skipped("empty or only page furniture")
@@ -223,6 +228,13 @@ def _make_article(article_id: str, body: str, fields: dict[str, str], source: st
         lang=fields.get("lang"),
         source=source,
     )
+
+
+def _check_is_text(*values: str) -> None:
+    """Refuse binary data: text holds no control characters but tab and line breaks."""
+    for value in values:
+        if found := _CONTROL.search(value):
+            raise _Skipped(f"binary data, not text (control character U+{ord(found.group()):04X})")
 
 
 def _split_front_matter(text: str) -> tuple[dict[str, str], str]:

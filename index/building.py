@@ -18,10 +18,7 @@ from index.store import (
     Manifest,
     StoredIndex,
     build_lock,
-    check_model,
     load_index,
-    read_manifest,
-    verify_files,
     write_index,
 )
 
@@ -68,8 +65,8 @@ def _refresh(
     started = time.perf_counter()
     load = read_articles(seeds_dir)
     settings = {"max_tokens": max_tokens, "overlap": PASSAGE_OVERLAP, "splitter": SPLITTER_VERSION}
-    current = None if rebuild else _current_manifest(data_dir, embedder)
-    old = current if current is not None and current.passage_settings == settings else None
+    current = None if rebuild else _current_index(data_dir, embedder)
+    old = current.manifest if current is not None and current.manifest.passage_settings == settings else None
     old_hashes = old.article_hashes if old is not None else {}
     new_hashes = {article.id: article.content_hash for article in load.articles}
     changed = {a.id for a in load.articles if old_hashes.get(a.id) != a.content_hash}
@@ -79,9 +76,8 @@ def _refresh(
                            time.perf_counter() - started, changed=False)
     # Vectors are read back only when some unchanged article can lend them.
     keeps_some = any(article_id not in changed for article_id in old_hashes.keys() & new_hashes.keys())
-    previous = load_index(data_dir, embedder.name, embedder.dimension) if keeps_some else None
-    passages, vectors = _embed(load.articles, changed, previous, embedder,
-                               settings, progress)
+    previous = current if keeps_some else None
+    passages, vectors = _embed(load.articles, changed, previous, embedder, settings, progress)
     manifest = Manifest(
         format_version=FORMAT_VERSION, generation="", model_name=embedder.name,
         dimension=embedder.dimension, passage_settings=settings, built_at="",
@@ -92,18 +88,17 @@ def _refresh(
                        time.perf_counter() - started, changed=True)
 
 
-def _current_manifest(data_dir: Path, embedder: Embedder) -> Manifest | None:
-    """The current index's manifest, its files verified; None when there is no index yet.
+def _current_index(data_dir: Path, embedder: Embedder) -> StoredIndex | None:
+    """The current index, loaded as `kutip ask` loads it; None when there is no index yet.
 
-    An index of another model, or a damaged one, raises, so that the user decides to rebuild.
+    Loading runs every check a search would, so an index that `ask` refuses is never called
+    up to date. An index of another model, or a damaged one, raises, so that the user decides
+    to rebuild.
     """
     try:
-        manifest = read_manifest(data_dir)
+        return load_index(data_dir, embedder.name, embedder.dimension)
     except IndexMissingError:
         return None
-    check_model(manifest, embedder.name, embedder.dimension, data_dir)
-    verify_files(data_dir, manifest)
-    return manifest
 
 
 def _embed(

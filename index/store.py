@@ -159,10 +159,15 @@ def load_index(data_dir: Path, model_name: str, dimension: int) -> StoredIndex:
 
 
 def verify_files(data_dir: Path, manifest: Manifest) -> None:
-    """Raise when a file of the current generation is missing or not what was written."""
+    """Raise when the generation's files are not exactly those listed, as they were written."""
+    folder = data_dir / manifest.generation
+    present = {path.relative_to(folder).as_posix() for path in _files_in(folder)} if folder.is_dir() else set()
+    # A file left out of the list would escape the checksums below and fail only when read.
+    if unlisted := sorted(present - manifest.files.keys()):
+        raise IndexCorruptError(f"{folder / unlisted[0]} is not in {MANIFEST_NAME}'s file list: {REBUILD_HINT}")
     for name, digest in manifest.files.items():
-        path = data_dir / manifest.generation / name
-        if not path.is_file():
+        path = folder / name
+        if name not in present:
             raise IndexCorruptError(f"{path} is missing: {REBUILD_HINT}")
         if _sha256(path) != digest:
             raise IndexCorruptError(f"{path} is damaged (checksum mismatch): {REBUILD_HINT}")

@@ -143,6 +143,7 @@ class _Fault:
     retry_after: float | None
     remaining: int
     drop: bool = False
+    delivered: bool = False  # with drop: the method is carried out, then its answer is lost
 
 
 def _number(value: Any, default: float) -> float:
@@ -355,14 +356,18 @@ class FakeTelegram:
                                        reply_to_message=reply_to_message)
 
     def push_callback_query(
-        self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None
+        self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None, forged: bool = False
     ) -> dict[str, Any]:
-        """A user presses the button carrying ``data`` under the bot's message ``message_id``."""
+        """A user presses the button carrying ``data`` under the bot's message ``message_id``.
+
+        With ``forged=True`` a modified client sends ``data`` that no button carries: Telegram
+        does not check callback data against the keyboard, so the bot receives it all the same.
+        """
         message = self._messages.get((chat_id, message_id))
         if message is None or message["from"]["id"] != self.bot_user["id"]:
             raise ValueError(f"no message {message_id} from the bot in chat {chat_id}")
         buttons = [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
-        if not any(b.get("callback_data") == data for b in buttons):
+        if not forged and not any(b.get("callback_data") == data for b in buttons):
             raise ValueError(f"message {message_id} has no button with callback_data {data!r}: {buttons}")
         chat = self._chats[chat_id]
         sender = self._user(user_id or (chat_id if chat["type"] == "private" else DEFAULT_USER_ID))
@@ -458,9 +463,15 @@ class FakeTelegram:
             description = NGINX_PHRASES.get(status) or DEFAULT_DESCRIPTIONS.get(status, "Error")
         self._faults.setdefault(method.lower(), []).append(_Fault(status, description, retry_after, times))
 
-    def drop_next(self, method: str, times: int = 1) -> None:
-        """Reset the connection on the next ``times`` calls of ``method``: a network error."""
-        fault = _Fault(0, "connection reset", None, times, drop=True)
+    def drop_next(self, method: str, times: int = 1, *, after_delivery: bool = False) -> None:
+        """Reset the connection on the next ``times`` calls of ``method``: a network error.
+
+        By default the request is dropped before Telegram acts on it. With ``after_delivery``
+        Telegram carries it out (a message is sent) and the connection drops before the answer:
+        the bot sees the same error ("Server disconnected without sending a response").
+        """
+        description = "connection reset after delivery" if after_delivery else "connection reset"
+        fault = _Fault(0, description, None, times, drop=True, delivered=after_delivery)
         self._faults.setdefault(method.lower(), []).append(fault)
 
     @property
@@ -499,6 +510,8 @@ class FakeTelegram:
             params = decode_params(params)
             fault = self._take_fault(name)
             if fault is not None and fault.drop:
+                if fault.delivered:
+                    await entry[1](params)
                 self.calls.append(Call(name, params, 0, fault.description))
                 if request.transport is not None:
                     request.transport.abort()

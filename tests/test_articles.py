@@ -105,6 +105,15 @@ def test_jsonl_fields_and_bad_line_named(seeds: Path) -> None:
     assert warning.endswith("), skipped")
 
 
+def test_a_bad_json_line_is_explained_in_plain_words(seeds: Path) -> None:
+    (seeds / "a.jsonl").write_text('{"id": "a", "text": "unterminated\n{"id": "b", "text": "Dua."}\n')
+    load = read_articles(seeds)
+    assert [a.id for a in load.articles] == ["b"]
+    assert load.warnings == (
+        "seeds/a.jsonl line 1: bad JSON (Unterminated string starting at: column 21), skipped",
+    )
+
+
 def test_jsonl_lines_without_id_or_text_are_skipped(seeds: Path) -> None:
     write_jsonl(
         seeds / "b.jsonl",
@@ -137,6 +146,20 @@ def test_bad_files_are_named_and_the_rest_is_read(seeds: Path) -> None:
         "seeds/b_latin1.txt: not UTF-8 text, skipped",
         "seeds/c_empty.txt: empty or only page furniture, skipped",
         "seeds/d_furniture.md: empty or only page furniture, skipped",
+    )
+
+
+def test_binary_files_are_named_and_skipped(seeds: Path) -> None:
+    (seeds / "a_ok.txt").write_text("Berita\tyang baik.\r\nParagraf dua.\n", encoding="utf-8")
+    (seeds / "b_nul.txt").write_bytes(b"\x00" * 64)
+    (seeds / "c_bell.md").write_text("---\ntitle: Judul\x07\n---\nBerita.", encoding="utf-8")
+    write_jsonl(seeds / "d.jsonl", [{"id": "d1", "text": "Berita\x1b[31m merah."}, {"id": "d2", "text": "Baik."}])
+    load = read_articles(seeds)
+    assert [a.id for a in load.articles] == ["a_ok", "d2"]
+    assert load.warnings == (
+        "seeds/b_nul.txt: binary data, not text (control character U+0000), skipped",
+        "seeds/c_bell.md: binary data, not text (control character U+0007), skipped",
+        "seeds/d.jsonl line 1: binary data, not text (control character U+001B), skipped",
     )
 
 

@@ -356,15 +356,6 @@ async def test_flood_control_is_waited_out_then_the_answer_sent(fake: FakeTelegr
     assert any("menyalahkan Amerika Serikat" in q for q in answer.spans("blockquote"))
 
 
-async def test_a_dropped_connection_is_retried_then_the_answer_sent(fake: FakeTelegram, bot: Application) -> None:
-    fake.drop_next("sendMessage")
-    update = fake.push_message(USER, ASK_ID)
-    [answer] = await fake.wait_for_replies(USER, message_id(update), timeout=6)
-    assert any("menyalahkan Amerika Serikat" in q for q in answer.spans("blockquote"))
-    assert [c.status for c in fake.calls_to("sendMessage")] == [0, 200], "dropped, then retried"
-    assert len([m for m in fake.sent if m.chat_id == USER]) == 1, "exactly one answer, no error message"
-
-
 async def test_rejected_formatting_is_resent_as_plain_text(fake: FakeTelegram, bot: Application) -> None:
     fake.fail_next("sendMessage", 400, "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 0")
     [answer] = await ask(fake, ASK_ID, language_code="id")

@@ -138,6 +138,17 @@ async def test_network_failures_become_network_errors(bot: Bot, fake: FakeTelegr
     assert (await bot.send_message(USER, "again")).text == "again"
 
 
+async def test_a_response_dropped_after_delivery_is_a_network_error_too(bot: Bot, fake: FakeTelegram) -> None:
+    fake.drop_next("sendMessage", after_delivery=True)
+    with pytest.raises(NetworkError, match="Server disconnected without sending a response"):
+        await bot.send_message(USER, "delivered")
+    fake.drop_next("sendMessage")
+    with pytest.raises(NetworkError, match="Server disconnected without sending a response"):
+        await bot.send_message(USER, "lost")
+    assert [m.text for m in fake.sent] == ["delivered"]
+    assert [c.status for c in fake.calls_to("sendMessage")] == [0, 0]
+
+
 async def test_edits_replace_text_and_drop_an_omitted_keyboard(bot: Bot, fake: FakeTelegram) -> None:
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("Lagi", callback_data="more")]])
     sent = await bot.send_message(USER, "<i>Mencari…</i>", parse_mode="HTML", reply_markup=markup)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fake_embedder import FakeEmbedder
@@ -103,6 +106,35 @@ def test_a_garbled_manifest_is_detected(seeds: Path, tmp_path: Path, embedder: F
     (data / store.MANIFEST_NAME).write_text('{"format_version": 1, "generation": ')
     with pytest.raises(IndexCorruptError, match="manifest.json"):
         load_index(data, embedder.name, embedder.dimension)
+
+
+def edit_manifest(data: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    path = data / store.MANIFEST_NAME
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    change(manifest)
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda m: m.update(passage_count=m["passage_count"] + 1), "disagree on the passage count"),
+        (lambda m: m["files"].pop(store.DATABASE_NAME), "kutip.sqlite is not in manifest.json's file list"),
+    ],
+    ids=["passage-count", "file-list"],
+)
+def test_index_and_ask_refuse_the_same_inconsistent_manifest(
+    seeds: Path, tmp_path: Path, embedder: FakeEmbedder, change: Callable[[dict[str, Any]], None], problem: str
+) -> None:
+    data = tmp_path / "data"
+    refresh_index(seeds, data, embedder)
+    edit_manifest(data, change)
+    with pytest.raises(IndexCorruptError, match=problem):
+        load_index(data, embedder.name, embedder.dimension)  # what `kutip ask` and the bot load
+    with pytest.raises(IndexCorruptError, match=problem):
+        refresh_index(seeds, data, embedder)  # `kutip index`, with nothing to re-embed
+    assert refresh_index(seeds, data, embedder, rebuild=True).changed
+    load_index(data, embedder.name, embedder.dimension)
 
 
 def test_a_missing_index_says_how_to_build_it(tmp_path: Path) -> None:
