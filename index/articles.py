@@ -1,4 +1,4 @@
-"""Read news articles from a seeds directory: .txt and .md files, and .jsonl lines."""
+"""Read news articles from a seeds directory and its subfolders: .txt and .md files, and .jsonl lines."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from index.sentences import split_paragraphs, split_sentences
 ARTICLE_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".jsonl")
 FRONT_MATTER_KEYS: tuple[str, ...] = ("title", "url", "published", "lang")
 MAX_TITLE_CHARS = 90
+# A seed file over this size is skipped with a warning: 10 MB of text is some 45,000 passages,
+# most of an hour of embedding on two cores (and a JSONL export of ~1,000 news articles is ~5 MB).
+DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 SEEDS_HINT = "put .txt, .md or .jsonl articles in it"
 
 # Page furniture that scrapers copy along with the article, matched against whole lines
@@ -66,16 +69,25 @@ class ArticleLoad:
     warnings: tuple[str, ...]
 
 
-class _Skipped(Exception):
+class _Skipped(ValueError):
     """Raised inside this module when a file or line cannot become an article."""
 
 
-def read_articles(seeds_dir: Path) -> ArticleLoad:
-    """Read every article in `seeds_dir`, skipping unreadable files and lines with a warning."""
+def read_articles(seeds_dir: Path, max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES) -> ArticleLoad:
+    """Read every article in `seeds_dir`, skipping unreadable files and lines with a warning.
+
+    Files over `max_file_bytes` (None: no limit) are skipped with a warning before being read.
+    """
     articles: dict[str, tuple[Article, str]] = {}
     warnings: list[str] = []
-    for path in _seed_files(seeds_dir):
-        found, problems = _load_file(path, f"{seeds_dir.name}/{path.name}")
+    for path in seed_files(seeds_dir):
+        relative = path.relative_to(seeds_dir).as_posix()
+        label = f"{seeds_dir.name}/{relative}"
+        if max_file_bytes is not None and (size := _size(path)) > max_file_bytes:
+            warnings.append(f"{label}: {size / 1048576:.1f} MB, over the {max_file_bytes / 1048576:g} MB "
+                            "limit (KUTIP_MAX_SEED_MB), skipped")
+            continue
+        found, problems = _load_file(path, label, relative)
         warnings.extend(problems)
         for article, label in found:
             if article.id in articles:
@@ -121,18 +133,38 @@ def shorten(title: str, limit: int) -> str:
     return room.rstrip().rstrip(",;:-–—").rstrip() + "…"
 
 
-def _seed_files(seeds_dir: Path) -> list[Path]:
-    """List the article files in `seeds_dir` by name; hidden and other files are ignored."""
+def seed_files(seeds_dir: Path) -> list[Path]:
+    """The article files in `seeds_dir` and its subfolders, by relative path; hidden ones are ignored."""
     if not seeds_dir.is_dir():
         raise SeedError(f"seeds directory {seeds_dir} not found: create it and {SEEDS_HINT}")
     files = (
         path
-        for path in seeds_dir.iterdir()
-        if path.is_file()
-        and not path.name.startswith(".")
-        and path.suffix.lower() in ARTICLE_SUFFIXES
+        for path in seeds_dir.rglob("*")
+        if path.suffix.lower() in ARTICLE_SUFFIXES
+        and not any(part.startswith(".") for part in path.relative_to(seeds_dir).parts)
+        and path.is_file()
     )
-    return sorted(files, key=lambda path: path.name)
+    return sorted(files, key=lambda path: path.relative_to(seeds_dir).as_posix())
+
+
+def parse_document(raw: bytes, article_id: str, source: str) -> Article:
+    """The article in the bytes of a .txt or .md file (front matter optional), as a seed file is read.
+
+    Raises ValueError with the reason when the bytes hold no article.
+    """
+    try:
+        decoded = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _Skipped("not UTF-8 text") from None
+    fields, body = _split_front_matter(_normalise_newlines(decoded))
+    return _make_article(article_id, body, fields, source)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # gone or unreadable: reading it reports why
 
 
 def _no_article_message(seeds_dir: Path, warnings: list[str]) -> str:
@@ -145,28 +177,18 @@ def _no_article_message(seeds_dir: Path, warnings: list[str]) -> str:
     return message
 
 
-def _load_file(path: Path, label: str) -> tuple[list[tuple[Article, str]], list[str]]:
-    """Read one seed file into (article, label) pairs plus warnings."""
+def _load_file(path: Path, label: str, relative: str) -> tuple[list[tuple[Article, str]], list[str]]:
+    """Read one seed file into (article, label) pairs plus warnings; sources are relative paths."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         return [], [f"{label}: cannot be read ({exc.strerror or exc}), skipped"]
     if path.suffix.lower() == ".jsonl":
-        return _load_jsonl(raw, path.name, label)
+        return _load_jsonl(raw, relative, label)
     try:
-        return [(_parse_document(raw, path), label)], []
+        return [(parse_document(raw, path.stem, relative), label)], []
     except _Skipped as exc:
         return [], [f"{label}: {exc}, skipped"]
-
-
-def _parse_document(raw: bytes, path: Path) -> Article:
-    """Turn the bytes of a .txt or .md file into an article."""
-    try:
-        decoded = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _Skipped("not UTF-8 text") from None
-    fields, body = _split_front_matter(_normalise_newlines(decoded))
-    return _make_article(path.stem, body, fields, path.name)
 
 
 def _load_jsonl(raw: bytes, name: str, label: str) -> tuple[list[tuple[Article, str]], list[str]]:

@@ -173,17 +173,28 @@ def test_duplicate_id_keeps_the_first_by_file_name(seeds: Path) -> None:
     )
 
 
-def test_other_and_hidden_files_are_ignored_and_order_is_by_name(seeds: Path) -> None:
+def test_other_and_hidden_files_are_ignored_and_order_is_by_path(seeds: Path) -> None:
     for name in ("c.txt", "a.md", "b.TXT"):
         (seeds / name).write_text(f"Artikel {name}.", encoding="utf-8")
     (seeds / "README").write_text("not an article", encoding="utf-8")
     (seeds / "notes.csv").write_text("x,y", encoding="utf-8")
     (seeds / ".draft.txt").write_text("hidden", encoding="utf-8")
-    (seeds / "sub").mkdir()
-    (seeds / "sub" / "d.txt").write_text("nested", encoding="utf-8")
+    (seeds / "added").mkdir()
+    (seeds / "added" / "d.txt").write_text("nested", encoding="utf-8")
+    (seeds / ".git").mkdir()
+    (seeds / ".git" / "e.txt").write_text("in a hidden folder", encoding="utf-8")
     load = read_articles(seeds)
-    assert [a.id for a in load.articles] == ["a", "b", "c"]
+    assert [(a.id, a.source) for a in load.articles] == [("a", "a.md"), ("d", "added/d.txt"), ("b", "b.TXT"), ("c", "c.txt")]
     assert load.warnings == ()
+
+
+def test_a_file_over_the_size_limit_is_skipped_with_a_warning(seeds: Path) -> None:
+    (seeds / "a.txt").write_text("Artikel kecil.", encoding="utf-8")
+    (seeds / "huge.txt").write_text("Kalimat panjang sekali. " * 50_000, encoding="utf-8")
+    load = read_articles(seeds, max_file_bytes=1024 * 1024)
+    assert [a.id for a in load.articles] == ["a"]
+    assert load.warnings == ("seeds/huge.txt: 1.1 MB, over the 1 MB limit (KUTIP_MAX_SEED_MB), skipped",)
+    assert [a.id for a in read_articles(seeds, max_file_bytes=None).articles] == ["a", "huge"]
 
 
 def test_empty_directory_raises_with_advice(seeds: Path) -> None:
