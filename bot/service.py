@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answers import Answer, compose_answer
@@ -23,6 +25,24 @@ from index.search import SearchResult, Searcher
 from index.sentences import split_paragraphs
 from index.store import StoredIndex, load_index
 
+
+@dataclass(frozen=True)
+class Generation:
+    """One loaded index and its searcher: questions are answered from one until the next swap."""
+
+    stored: StoredIndex
+    searcher: Searcher
+    by_key: dict[str, Article] = field(repr=False)
+
+    @classmethod
+    def over(cls, stored: StoredIndex, embedder: Embedder) -> Generation:
+        return cls(stored, Searcher(stored, embedder), {article_key(a.id): a for a in stored.articles.values()})
+
+    @property
+    def name(self) -> str:
+        return self.stored.manifest.generation
+
+
 @dataclass(frozen=True)
 class Source:
     """An indexed article with its passage count, for /sources."""
@@ -32,19 +52,24 @@ class Source:
 
 
 class QuoteService:
-    """Answers questions about the indexed articles: search, read, judge, quote, compose."""
+    """Answers questions about the indexed articles: search, read, judge, quote, compose.
+
+    The index is held as a `Generation` that `swap` replaces in one assignment while questions
+    are being answered. A question in flight keeps the generation it started with (pinned to
+    its thread), so its hits, articles and quotes always come from one and the same index.
+    """
 
     def __init__(
         self, stored: StoredIndex, embedder: Embedder, top_k: int, reader: Reader | None = None,
         judge: ReaderJudge = E5_READER_JUDGE,
     ) -> None:
-        self.stored = stored
-        self.searcher = Searcher(stored, embedder)
+        self.embedder = embedder
         self.top_k = top_k
         self.reader = reader
         self.judge = judge
         self.decline = decline_rule_for(embedder.name)
-        self._by_key = {article_key(a.id): a for a in stored.articles.values()}
+        self._current = Generation.over(stored, embedder)
+        self._pinned = threading.local()
         self._examples: dict[str, list[str]] = {}
 
     @classmethod
@@ -58,17 +83,62 @@ class QuoteService:
     ) -> tuple[QuoteService, BuildReport]:
         """Load the model, bring the index up to date with seeds/, and load it."""
         model = embedder or load_embedder(settings.model, model_cache(settings.cache_dir))
-        report = refresh_index(settings.seeds_dir, settings.data_dir, model, progress=progress)
+        report = refresh_index(settings.seeds_dir, settings.data_dir, model, progress=progress,
+                               max_file_bytes=settings.max_seed_bytes)
         stored = load_index(settings.data_dir, model.name, model.dimension)
-        if reader is None and model.name == DEFAULT_MODEL_NAME:
-            reader = load_reader(model)
-        return cls(stored, model, settings.top_k, reader, judge), report
+        return cls(stored, model, settings.top_k, reader or default_reader(model), judge), report
+
+    @classmethod
+    def open_existing(
+        cls, settings: Settings, embedder: Embedder, reader: Reader | None = None,
+        judge: ReaderJudge = E5_READER_JUDGE,
+    ) -> QuoteService:
+        """The service over the index as it is on disk, however stale; raises IndexMissingError."""
+        stored = load_index(settings.data_dir, embedder.name, embedder.dimension)
+        return cls(stored, embedder, settings.top_k, reader or default_reader(embedder), judge)
+
+    @property
+    def stored(self) -> StoredIndex:
+        return self._generation().stored
+
+    @property
+    def searcher(self) -> Searcher:
+        return self._generation().searcher
+
+    @property
+    def generation(self) -> Generation:
+        """The generation new questions are answered from."""
+        return self._current
+
+    def swap(self, stored: StoredIndex) -> None:
+        """Answer new questions from `stored`; questions in flight finish on the previous index."""
+        self._current = Generation.over(stored, self.embedder)
+        self._examples = {}
+
+    def has_article(self, article_id: str) -> bool:
+        return article_id in self._current.stored.articles
 
     def ask(self, question: str) -> Answer:
         return self.ask_many([question])[0]
 
     def ask_many(self, questions: Sequence[str]) -> list[Answer]:
-        return [self._answer(result) for result in self.searcher.search_many(questions, self.top_k)]
+        with self._pin():
+            return [self._answer(result) for result in self.searcher.search_many(questions, self.top_k)]
+
+    @contextmanager
+    def _pin(self) -> Iterator[None]:
+        """Keep this thread on the current generation until the answers are composed."""
+        if getattr(self._pinned, "generation", None) is not None:
+            yield  # already pinned by an outer call
+            return
+        self._pinned.generation = self._current
+        try:
+            yield
+        finally:
+            self._pinned.generation = None
+
+    def _generation(self) -> Generation:
+        return getattr(self._pinned, "generation", None) or self._current
 
     def judge_result(self, result: SearchResult) -> Verdict:
         """Whether `result` answers its question, its hits best first (read when a reader is loaded)."""
@@ -91,11 +161,12 @@ class QuoteService:
         return compose_answer(result.question, verdict.answered, quotes, articles, result.hits)
 
     def sources(self) -> list[Source]:
-        counts = Counter(passage.article_id for passage in self.stored.passages)
-        return [Source(a, counts[a.id]) for a in self.stored.articles.values()]
+        stored = self._current.stored
+        counts = Counter(passage.article_id for passage in stored.passages)
+        return [Source(a, counts[a.id]) for a in stored.articles.values()]
 
     def article_by_key(self, key: str) -> Article | None:
-        return self._by_key.get(key)
+        return self._current.by_key.get(key)
 
     def example_questions(self, language: str) -> list[str]:
         """Two questions about who and what the articles mention most, preferring answered ones."""
@@ -104,9 +175,15 @@ class QuoteService:
         return self._examples[language]
 
     def _make_examples(self, language: str) -> list[str]:
-        candidates = candidate_questions(list(self.stored.articles.values()), language)
-        answered = [q for q, a in zip(candidates, self.ask_many(candidates)) if a.answered]
+        with self._pin():
+            candidates = candidate_questions(list(self.stored.articles.values()), language)
+            answered = [q for q, a in zip(candidates, self.ask_many(candidates)) if a.answered]
         return (answered or candidates)[:2]
+
+
+def default_reader(embedder: Embedder) -> Reader | None:
+    """The trained answer reader, which reads the bundled model's states; none for another model."""
+    return load_reader(embedder) if embedder.name == DEFAULT_MODEL_NAME else None
 
 
 def paragraph_text(article: Article, paragraph: int) -> str | None:

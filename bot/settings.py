@@ -13,6 +13,12 @@ DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "kutip"
 DEFAULT_WEBHOOK_PORT = 8443
 DEFAULT_TOP_K = 5
+DEFAULT_REFRESH_SECONDS = 10.0
+DEFAULT_FEED_SECONDS = 900.0
+DEFAULT_MAX_SEED_MB = 10.0
+DEFAULT_MAX_FETCH_MB = 5.0
+DEFAULT_FETCH_TIMEOUT_SECONDS = 20.0
+MEGABYTE = 1024 * 1024
 
 
 class SettingsError(ValueError):
@@ -30,6 +36,7 @@ class Settings:
     top_k: int = DEFAULT_TOP_K
     telegram_token: str | None = field(default=None, repr=False)
     telegram_api_base_url: str = DEFAULT_API_BASE_URL
+    telegram_api_file_url: str | None = None  # None: derived from the base URL (file_url_for)
     webhook_url: str | None = None
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = DEFAULT_WEBHOOK_PORT
@@ -37,6 +44,18 @@ class Settings:
     allowed_chat_ids: frozenset[int] = frozenset()
     admin_user_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
+    refresh_seconds: float = DEFAULT_REFRESH_SECONDS
+    feeds: tuple[str, ...] = ()
+    feed_seconds: float = DEFAULT_FEED_SECONDS
+    allow_private_urls: bool = False
+    max_seed_bytes: int | None = int(DEFAULT_MAX_SEED_MB * MEGABYTE)
+    max_fetch_bytes: int = int(DEFAULT_MAX_FETCH_MB * MEGABYTE)
+    fetch_timeout: float = DEFAULT_FETCH_TIMEOUT_SECONDS
+
+    @property
+    def file_url(self) -> str:
+        """Where files sent to the bot are downloaded from (TELEGRAM_API_FILE_URL, else derived)."""
+        return self.telegram_api_file_url or file_url_for(self.telegram_api_base_url)
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
@@ -54,6 +73,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         top_k=_integer("KUTIP_TOP_K", get("KUTIP_TOP_K"), DEFAULT_TOP_K),
         telegram_token=get("TELEGRAM_BOT_TOKEN"),
         telegram_api_base_url=get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
+        telegram_api_file_url=get("TELEGRAM_API_FILE_URL"),
         webhook_url=get("WEBHOOK_URL"),
         webhook_listen=get("WEBHOOK_LISTEN") or "0.0.0.0",
         webhook_port=_integer("WEBHOOK_PORT", get("WEBHOOK_PORT"), DEFAULT_WEBHOOK_PORT),
@@ -61,7 +81,24 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         allowed_chat_ids=_id_set("ALLOWED_CHAT_IDS", get("ALLOWED_CHAT_IDS")),
         admin_user_ids=_id_set("ADMIN_USER_IDS", get("ADMIN_USER_IDS")),
         log_level=(get("KUTIP_LOG_LEVEL") or "INFO").upper(),
+        refresh_seconds=_seconds("KUTIP_REFRESH_SECONDS", get("KUTIP_REFRESH_SECONDS"), DEFAULT_REFRESH_SECONDS),
+        feeds=tuple(url for url in (get("KUTIP_FEEDS") or "").replace(",", " ").split()),
+        feed_seconds=_seconds("KUTIP_FEED_SECONDS", get("KUTIP_FEED_SECONDS"), DEFAULT_FEED_SECONDS),
+        allow_private_urls=_flag("KUTIP_ALLOW_PRIVATE_URLS", get("KUTIP_ALLOW_PRIVATE_URLS")),
+        max_seed_bytes=_megabytes("KUTIP_MAX_SEED_MB", get("KUTIP_MAX_SEED_MB"), DEFAULT_MAX_SEED_MB) or None,
+        max_fetch_bytes=_megabytes("KUTIP_MAX_FETCH_MB", get("KUTIP_MAX_FETCH_MB"), DEFAULT_MAX_FETCH_MB),
+        fetch_timeout=_seconds("KUTIP_FETCH_TIMEOUT_SECONDS", get("KUTIP_FETCH_TIMEOUT_SECONDS"),
+                               DEFAULT_FETCH_TIMEOUT_SECONDS),
     )
+
+
+def file_url_for(base_url: str) -> str:
+    """The Bot API's file URL beside `base_url`: `http://host:port/bot` -> `http://host:port/file/bot`.
+
+    This is how telegram-bot-api (and api.telegram.org) lay out their URLs.
+    """
+    head, slash, last = base_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{last}" if slash else f"{base_url.rstrip('/')}/file/bot"
 
 
 def _integer(name: str, raw: str | None, default: int) -> int:
@@ -71,6 +108,38 @@ def _integer(name: str, raw: str | None, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _seconds(name: str, raw: str | None, default: float) -> float:
+    value = _float(name, raw, default)
+    if value <= 0:
+        raise SettingsError(f"{name} must be a number of seconds above 0, not {raw!r}")
+    return value
+
+
+def _megabytes(name: str, raw: str | None, default: float) -> int:
+    """A size in MB (fractions allowed) as bytes; 0 means no limit where a limit is optional."""
+    value = _float(name, raw, default)
+    if value < 0:
+        raise SettingsError(f"{name} must be a size in MB, 0 or more, not {raw!r}")
+    return int(value * MEGABYTE)
+
+
+def _float(name: str, raw: str | None, default: float) -> float:
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+
+
+def _flag(name: str, raw: str | None) -> bool:
+    if raw is None or raw.lower() in ("0", "false", "no", "off"):
+        return False
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be 1 or 0, not {raw!r}")
 
 
 def _id_set(name: str, raw: str | None) -> frozenset[int]:

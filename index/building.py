@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.articles import Article, read_articles
+from index.articles import DEFAULT_MAX_FILE_BYTES, Article, read_articles
 from index.embedder import Embedder
 from index.errors import IndexMissingError
 from index.passages import DEFAULT_MAX_TOKENS, SPLITTER_VERSION, Passage, split_passages
@@ -48,10 +48,14 @@ def refresh_index(
     rebuild: bool = False,
     max_tokens: int = DEFAULT_MAX_TOKENS,
     progress: ProgressFactory | None = None,
+    max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
 ) -> BuildReport:
-    """Bring the index in `data_dir` up to date with `seeds_dir`; a no-op when nothing changed."""
+    """Bring the index in `data_dir` up to date with `seeds_dir`; a no-op when nothing changed.
+
+    Seed files over `max_file_bytes` are skipped with a warning (None: no limit).
+    """
     with build_lock(data_dir):
-        return _refresh(seeds_dir, data_dir, embedder, rebuild, max_tokens, progress)
+        return _refresh(seeds_dir, data_dir, embedder, rebuild, max_tokens, progress, max_file_bytes)
 
 
 def _refresh(
@@ -61,9 +65,10 @@ def _refresh(
     rebuild: bool,
     max_tokens: int,
     progress: ProgressFactory | None,
+    max_file_bytes: int | None,
 ) -> BuildReport:
     started = time.perf_counter()
-    load = read_articles(seeds_dir)
+    load = read_articles(seeds_dir, max_file_bytes)
     settings = {"max_tokens": max_tokens, "overlap": PASSAGE_OVERLAP, "splitter": SPLITTER_VERSION}
     current = None if rebuild else _current_index(data_dir, embedder)
     old = current.manifest if current is not None and current.manifest.passage_settings == settings else None

@@ -3,10 +3,18 @@
 KutipError
 ├── SeedError            raised when seeds/ is missing or holds no readable article
 ├── ModelError           raised when the embedding model cannot be found, verified or loaded
-└── StoredIndexError     base of the problems with the index on disk
-    ├── IndexMissingError       raised when the data directory holds no index yet
-    ├── IndexIncompatibleError  raised when the index was built by another model or format
-    └── IndexCorruptError       raised when an index file is truncated, unreadable or inconsistent
+├── StoredIndexError     base of the problems with the index on disk
+│   ├── IndexMissingError       raised when the data directory holds no index yet
+│   ├── IndexIncompatibleError  raised when the index was built by another model or format
+│   └── IndexCorruptError       raised when an index file is truncated, unreadable or inconsistent
+└── LibraryError         base of the reasons an article cannot be added or removed
+    ├── FetchError              raised when a page or feed cannot be fetched (time-out, HTTP error)
+    │   ├── PrivateAddressError raised when a URL leads to a loopback, private or link-local address
+    │   └── TooLargeError       raised when a page, feed or file is over the size limit
+    ├── UnsupportedTypeError    raised when a page or file is of a kind Kutip cannot read
+    ├── ExtractionError         raised when no article text can be found in a page or file
+    ├── DuplicateError          raised when the article (same URL or same text) is already there
+    └── ArticleNotFoundError    raised when no article has the id or title to remove
 """
 
 from __future__ import annotations
@@ -40,3 +48,40 @@ class IndexIncompatibleError(StoredIndexError):
 
 class IndexCorruptError(StoredIndexError):
     """Raised when an index file is truncated, unreadable or inconsistent."""
+
+
+class LibraryError(KutipError):
+    """Base class of the reasons an article cannot be added or removed."""
+
+
+class FetchError(LibraryError):
+    """Raised when a page or feed cannot be fetched: a time-out, a refused connection, an HTTP error."""
+
+
+class PrivateAddressError(FetchError):
+    """Raised when a URL (or a redirect) leads to a loopback, private or link-local address."""
+
+
+class TooLargeError(FetchError):
+    """Raised when a page, feed or file is over the configured size limit."""
+
+
+class UnsupportedTypeError(LibraryError):
+    """Raised when a page or file is of a kind Kutip cannot read (a PDF, an image...)."""
+
+
+class ExtractionError(LibraryError):
+    """Raised when no article text can be found in a page or file."""
+
+
+class DuplicateError(LibraryError):
+    """Raised when the article is already in the library: same URL or same text."""
+
+    def __init__(self, message: str, existing_id: str, existing_title: str) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id
+        self.existing_title = existing_title
+
+
+class ArticleNotFoundError(LibraryError):
+    """Raised when no article has the id or exact title given to remove."""
