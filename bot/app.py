@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, BotCommand, BotCommandScopeChat, Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     Application,
@@ -25,13 +25,15 @@ from telegram.ext import (
     filters,
 )
 
+from bot.admin import URL_ONLY, AdminHandlers
 from bot.delivery import CONNECTION_POOL_SIZE, DeliveryLimiter, DeliveryRequest, RetryPolicy
 from bot.handlers import KutipHandlers
 from bot.language import ENGLISH, INDONESIAN
-from bot.messages import COMMANDS, message
+from bot.library import LiveLibrary
+from bot.messages import ADMIN_COMMANDS, COMMANDS, message
 from bot.service import QuoteService
 from bot.settings import Settings
-from bot.startup import open_service
+from bot import startup
 
 log = logging.getLogger(__name__)
 MAX_CONCURRENT_UPDATES = 32
@@ -98,29 +100,44 @@ class RedactSecrets(logging.Filter):
         return text
 
 
-def build_application(service: QuoteService, settings: Settings, retry: RetryPolicy = RetryPolicy()) -> Application:
+def build_application(
+    service: QuoteService, settings: Settings, retry: RetryPolicy = RetryPolicy(),
+    library: LiveLibrary | None = None,
+) -> Application:
     """The application with every handler registered; nothing is sent to Telegram yet.
 
-    `retry` is how long each request to Telegram may be retried (see bot.delivery).
+    `retry` is how long each request to Telegram may be retried (see bot.delivery). `library`
+    (default: one over `service`) is started and stopped with the application by run_polling
+    and run_webhook; whoever drives the application otherwise starts it.
     """
+    library = library or LiveLibrary(service, settings)
     application = (
         ApplicationBuilder()
         .token(settings.telegram_token or "")
         .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.file_url)
         .request(DeliveryRequest(connection_pool_size=CONNECTION_POOL_SIZE))
         .rate_limiter(DeliveryLimiter(retry))
         .concurrent_updates(PerChatProcessor(MAX_CONCURRENT_UPDATES))
-        .post_init(set_commands)
+        .post_init(lambda application: _start(application, library, settings))
+        .post_shutdown(lambda application: asyncio.to_thread(library.stop))
         .build()
     )
     handlers = KutipHandlers(service, settings)
+    admin = AdminHandlers(library, service, settings)
+    new_messages = filters.UpdateType.MESSAGE  # an edited /add or link must not add twice
     application.add_handler(TypeHandler(Update, handlers.check_access), group=-1)
     application.add_handlers([
         CommandHandler("start", handlers.start),
         CommandHandler("help", handlers.help),
         CommandHandler("sources", handlers.sources),
         CommandHandler("ask", handlers.ask_command),
+        CommandHandler("add", admin.add_command, filters=new_messages),
+        CommandHandler("remove", admin.remove_command, filters=new_messages),
+        CommandHandler("feeds", admin.feeds_command, filters=new_messages),
+        MessageHandler(new_messages & filters.ChatType.PRIVATE & filters.Regex(URL_ONLY), admin.url_message),
         MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.text),
+        MessageHandler(new_messages & filters.Document.ALL, admin.document),
         MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.not_text),
         CallbackQueryHandler(handlers.button),
     ])
@@ -128,11 +145,22 @@ def build_application(service: QuoteService, settings: Settings, retry: RetryPol
     return application
 
 
-async def set_commands(application: Application) -> None:
-    """The command menu: English by default, Indonesian for Indonesian-speaking users."""
+async def _start(application: Application, library: LiveLibrary, settings: Settings) -> None:
+    await set_commands(application, settings.admin_user_ids)
+    library.start()
+
+
+async def set_commands(application: Application, admin_user_ids: frozenset[int] = frozenset()) -> None:
+    """The command menu: English by default, Indonesian for Indonesian-speaking users.
+
+    Admins' private chats also list the commands that change the library.
+    """
     for language, code in ((ENGLISH, None), (INDONESIAN, INDONESIAN)):
         commands = [BotCommand(name, message(language, f"command_{name}")) for name in COMMANDS]
         await application.bot.set_my_commands(commands, language_code=code)
+        extra = [BotCommand(name, message(language, f"command_{name}")) for name in ADMIN_COMMANDS]
+        for user_id in sorted(admin_user_ids):
+            await application.bot.set_my_commands(commands + extra, BotCommandScopeChat(user_id), language_code=code)
 
 
 def install_redaction(token: str | None, webhook_secret: str | None = None) -> None:
@@ -165,6 +193,11 @@ def run_bot(settings: Settings) -> int:
         return _fail(f"cannot listen for the webhook on {settings.webhook_listen}:{settings.webhook_port} "
                      f"({error.strerror}): choose another WEBHOOK_PORT")
     return 0
+
+
+def open_service(settings: Settings) -> QuoteService:
+    """The bot's service: with an index on disk it answers at once, the refresher catching up."""
+    return startup.open_service(settings, wait_for_build=False)
 
 
 async def _verify_token(settings: Settings) -> None:

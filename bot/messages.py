@@ -39,6 +39,34 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "command_ask": "ask a question",
         "command_sources": "the articles I quote from",
         "command_help": "how to ask",
+        "command_add": "add an article: /add <link>, or a title and text below",
+        "command_remove": "remove an article: /remove <id or title>",
+        "command_feeds": "the feeds I follow",
+        "admin_only": "Only the library's editors can add or remove articles. You can ask me about "
+        "the articles I have: see /sources.",
+        "private_only": "Send me that in a private chat.",
+        "add_usage": "To add an article, send me its link, upload a .txt, .md or .html file, or send "
+        "/add with the title on the next line and the text below it.",
+        "added": "Added \u201c{title}\u201d: {passages} passages (id {id}). You can ask about it now.",
+        "added_pending": "Saved \u201c{title}\u201d (id {id}). It is being indexed and can be asked "
+        "about in a few minutes.",
+        "duplicate": "That article is already in the library: \u201c{title}\u201d (id {id}).",
+        "fetch_failed": "I couldn't fetch that page: {reason}.",
+        "private_address": "That link leads into a private network, so I won't fetch it.",
+        "too_large": "That is larger than the {limit} MB limit.",
+        "unsupported": "I can read web pages and .txt, .md or .html files only.",
+        "no_article": "I couldn't find an article's text there. You can paste it instead: /add, "
+        "then the title on the next line and the text below it.",
+        "removed": "Removed \u201c{title}\u201d. It no longer appears in answers.",
+        "removed_pending": "Removed \u201c{title}\u201d from the library; answers will stop quoting "
+        "it in a few minutes.",
+        "remove_usage": "Send /remove followed by an article's id or exact title (see /sources).",
+        "not_found": "No article has the id or title \u201c{key}\u201d. /sources lists them.",
+        "cannot_remove": "I couldn't remove that: {reason}.",
+        "feeds_title": "Feeds I check every {minutes} min:",
+        "feed_line": "{url}: {items} items, {added} added",
+        "feed_error": "{url}: last check failed ({error})",
+        "no_feeds": "I follow no feeds. The operator can list RSS or Atom URLs in KUTIP_FEEDS.",
     },
     INDONESIAN: {
         "greeting": "Halo! Saya Kutip. Tanyakan tentang artikel di bawah ini; saya menjawab "
@@ -73,11 +101,43 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "command_ask": "ajukan pertanyaan",
         "command_sources": "artikel yang saya kutip",
         "command_help": "cara bertanya",
+        "command_add": "tambah artikel: /add <tautan>, atau judul dan teks di bawahnya",
+        "command_remove": "hapus artikel: /remove <id atau judul>",
+        "command_feeds": "feed yang saya ikuti",
+        "admin_only": "Hanya editor perpustakaan yang dapat menambah atau menghapus artikel. Anda "
+        "dapat bertanya tentang artikel yang saya punya: lihat /sources.",
+        "private_only": "Kirim itu kepada saya lewat obrolan pribadi.",
+        "add_usage": "Untuk menambah artikel, kirim tautannya, unggah berkas .txt, .md atau .html, "
+        "atau kirim /add dengan judul di baris berikutnya dan teks di bawahnya.",
+        "added": "Ditambahkan \u201c{title}\u201d: {passages} bagian (id {id}). Anda bisa "
+        "menanyakannya sekarang.",
+        "added_pending": "Disimpan \u201c{title}\u201d (id {id}). Artikel sedang diindeks dan bisa "
+        "ditanyakan dalam beberapa menit.",
+        "duplicate": "Artikel itu sudah ada di perpustakaan: \u201c{title}\u201d (id {id}).",
+        "fetch_failed": "Saya tidak dapat mengambil halaman itu: {reason}.",
+        "private_address": "Tautan itu mengarah ke jaringan privat, jadi tidak saya ambil.",
+        "too_large": "Ukurannya melebihi batas {limit} MB.",
+        "unsupported": "Saya hanya dapat membaca halaman web dan berkas .txt, .md atau .html.",
+        "no_article": "Saya tidak menemukan teks artikel di sana. Anda dapat menempelkannya: /add, "
+        "lalu judul di baris berikutnya dan teks di bawahnya.",
+        "removed": "Dihapus \u201c{title}\u201d. Artikel itu tidak lagi muncul dalam jawaban.",
+        "removed_pending": "Dihapus \u201c{title}\u201d dari perpustakaan; jawaban berhenti "
+        "mengutipnya dalam beberapa menit.",
+        "remove_usage": "Kirim /remove diikuti id atau judul persis sebuah artikel (lihat /sources).",
+        "not_found": "Tidak ada artikel dengan id atau judul \u201c{key}\u201d. /sources "
+        "mendaftarnya.",
+        "cannot_remove": "Saya tidak dapat menghapusnya: {reason}.",
+        "feeds_title": "Feed yang saya periksa setiap {minutes} menit:",
+        "feed_line": "{url}: {items} item, {added} ditambahkan",
+        "feed_error": "{url}: pemeriksaan terakhir gagal ({error})",
+        "no_feeds": "Saya tidak mengikuti feed apa pun. Operator dapat mencantumkan URL RSS atau "
+        "Atom di KUTIP_FEEDS.",
     },
 }
 
 
 COMMANDS = ("start", "ask", "sources", "help")
+ADMIN_COMMANDS = ("add", "remove", "feeds")  # shown in the menu of ADMIN_USER_IDS' private chats
 
 
 def message(language: str, key: str, **values: object) -> str:

@@ -17,6 +17,7 @@ from bot.settings import Settings
 from index.building import BuildReport, refresh_index
 from index.e5_model import MODEL_DIR_NAME
 from index.embedder import Embedder, load_embedder
+from index.errors import IndexMissingError
 from index.evaluation import corpus_from_questions, evaluate, read_questions
 from index.store import read_manifest
 
@@ -41,14 +42,25 @@ def _log_report(report: BuildReport) -> None:
 def build_index_with_progress(settings: Settings, rebuild: bool = False) -> BuildReport:
     embedder = load_embedder(settings.model, model_cache(settings.cache_dir))
     report = refresh_index(settings.seeds_dir, settings.data_dir, embedder, rebuild=rebuild,
-                           progress=progress_bar)
+                           progress=progress_bar, max_file_bytes=settings.max_seed_bytes)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return report
 
 
-def open_service(settings: Settings, embedder: Embedder | None = None) -> QuoteService:
-    """The service over a fresh index; builds it first when missing or stale."""
+def open_service(settings: Settings, embedder: Embedder | None = None, *, wait_for_build: bool = True) -> QuoteService:
+    """The service over a fresh index; builds it first when missing or stale.
+
+    With `wait_for_build=False` (the bot) an index already on disk is opened as it is, however
+    stale, so that questions are answered at once while the refresher catches up; only a
+    missing index is built first.
+    """
+    if not wait_for_build:
+        embedder = embedder or load_embedder(settings.model, model_cache(settings.cache_dir))
+        try:
+            return QuoteService.open_existing(settings, embedder)
+        except IndexMissingError:
+            log.info("no index yet: building it before answering")
     service, report = QuoteService.open(settings, embedder, progress=progress_bar)
     _log_report(report)
     return service
@@ -77,7 +89,8 @@ def run_eval(settings: Settings, questions_file: Path, corpus_file: Path | None,
         corpus = corpus_file.read_text(encoding="utf-8") if corpus_file else "\n".join(
             json.dumps(row, ensure_ascii=False) for row in corpus_from_questions(questions_file))
         (seeds / "corpus.jsonl").write_text(corpus, encoding="utf-8")
-        eval_settings = replace(settings, seeds_dir=seeds, data_dir=Path(scratch) / "data", top_k=20)
+        eval_settings = replace(settings, seeds_dir=seeds, data_dir=Path(scratch) / "data", top_k=20,
+                                max_seed_bytes=None)  # a whole corpus in one file
         service = open_service(eval_settings)
         results = service.searcher.search_many([q.question for q in questions], eval_settings.top_k)
         verdicts = [service.judge_result(result) for result in results]

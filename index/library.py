@@ -23,7 +23,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from index.articles import Article, clean_text, parse_document, read_articles, seed_files
 from index.errors import ArticleNotFoundError, DuplicateError, ExtractionError, SeedError
-from index.extraction import Draft
+from index.extraction import Draft, draft_from_page
+from index.fetching import Fetcher, check_url
 
 ADDED_FOLDER = "added"
 LOCK_NAME = ".library.lock"
@@ -207,3 +208,17 @@ def read_json(path: Path, default: object) -> object:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return default
+
+
+def add_from_url(
+    seeds_dir: Path, fetcher: Fetcher, url: str, added_by: str, *, title: str | None = None,
+    published: str | None = None, extra: dict[str, str] | None = None,
+) -> Article:
+    """Fetch `url`, extract its article and add it; a feed's `title` and `published` win over the page's."""
+    check_url(url)
+    if found := find_by_url(seeds_dir, url):
+        raise DuplicateError(f"already in the library as {found.id!r} ({found.title})", found.id, found.title)
+    page = fetcher.fetch(url)
+    draft = draft_from_page(page.content, page.content_type, page.url)
+    draft = replace(draft, url=page.url, title=title or draft.title, published=published or draft.published)
+    return add_article(seeds_dir, draft, added_by, extra)
