@@ -31,6 +31,7 @@ HOST = "127.0.0.1"  # the only address this fake binds to or posts to
 DEFAULT_TOKEN = "123456789:AAF-fake-token-for-kutip-tests_0000"
 DEFAULT_USER_ID = 424242  # the default sender in group chats
 MAX_CALLBACK_ANSWER = 200
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # getFile refuses bigger files on the cloud Bot API
 LONG_POLL_CAP = 0.2  # PTB's Updater.stop() awaits the poll in flight, so never hold one long
 WAIT_STEP = 0.005
 
@@ -230,6 +231,8 @@ class FakeTelegram:
         self._update_ids = itertools.count(700_000_001)
         self._query_ids = itertools.count(5_000_000_000_001)
         self._file_ids = itertools.count(1)
+        self._files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
+        self.downloads: list[str] = []  # file paths downloaded, token checked
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._chats: dict[int, dict[str, Any]] = {}
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
@@ -253,6 +256,7 @@ class FakeTelegram:
                 "answerCallbackQuery": self._answer_callback_query,
                 "sendChatAction": self._send_chat_action, "setMyCommands": self._set_my_commands,
                 "getMyCommands": self._get_my_commands, "deleteMyCommands": self._delete_my_commands,
+                "getFile": self._get_file,
             }.items()
         }  # fmt: skip
 
@@ -262,6 +266,7 @@ class FakeTelegram:
         """Listen on a free port of 127.0.0.1."""
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -354,6 +359,30 @@ class FakeTelegram:
                 content["caption_entities"] = found
         return self._push_user_message(chat_id, content, user_id=user_id, chat_type=chat_type,
                                        reply_to_message=reply_to_message)
+
+    def push_document(
+        self, chat_id: int, file_name: str, content: bytes, *, mime_type: str = "text/plain",
+        caption: str | None = None, user_id: int | None = None, chat_type: str = "private",
+        language_code: str = "en", declared_size: int | None = None,
+    ) -> dict[str, Any]:
+        """A user sends a file; the bot can fetch it with getFile and the file URL.
+
+        ``declared_size`` overrides the ``file_size`` Telegram reports (it reports the real size).
+        """
+        number = next(self._file_ids)
+        file_id = f"BQACAgIAAxkBAAF{number:06d}"
+        self._files[file_id] = (f"documents/file_{number}{_suffix(file_name)}", content)
+        document = {
+            "file_id": file_id, "file_unique_id": f"AgAD{number:06d}", "file_name": file_name,
+            "mime_type": mime_type, "file_size": len(content) if declared_size is None else declared_size,
+        }  # fmt: skip
+        payload: dict[str, Any] = {"document": document}
+        if caption:
+            payload["caption"] = caption
+            if found := api_entities(caption, find_entities(caption)):
+                payload["caption_entities"] = found
+        return self._push_user_message(chat_id, payload, user_id=user_id, chat_type=chat_type,
+                                       reply_to_message=None, language_code=language_code)
 
     def push_callback_query(
         self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None, forged: bool = False
@@ -819,6 +848,24 @@ class FakeTelegram:
         self._queries[query_id] = True
         return True
 
+    async def _get_file(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file_id") or "")
+        if file_id not in self._files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        path, content = self._files[file_id]
+        if len(content) > MAX_DOWNLOAD_BYTES:
+            raise ApiError(400, "Bad Request: file is too big")
+        return {"file_id": file_id, "file_unique_id": "AgAD" + file_id[-6:], "file_size": len(content),
+                "file_path": path}
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        """GET /file/bot<token>/<file_path>: the file's bytes, as api.telegram.org serves them."""
+        files = {path: content for path, content in self._files.values()}
+        if request.match_info["token"] != self.token or request.match_info["path"] not in files:
+            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+        self.downloads.append(request.match_info["path"])
+        return web.Response(body=files[request.match_info["path"]], content_type="application/octet-stream")
+
     async def _send_chat_action(self, params: dict[str, Any]) -> bool:
         self._chat(params)
         if params.get("action") not in CHAT_ACTIONS:
@@ -850,6 +897,12 @@ class FakeTelegram:
     async def _delete_my_commands(self, params: dict[str, Any]) -> bool:
         self.commands.pop(self._commands_key(params), None)
         return True
+
+
+def _suffix(file_name: str) -> str:
+    """Telegram keeps the extension of an uploaded file in its file_path."""
+    _, dot, extension = file_name.rpartition(".")
+    return f".{extension.lower()}" if dot and extension.isalnum() else ""
 
 
 def _formatted(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]], dict[str, Any] | None]:
