@@ -59,7 +59,7 @@ class AdminHandlers:
         elif rest:
             await self._add(msg, language, self.library.add_text, rest)
         else:
-            await msg.reply_text(message(language, "add_usage"))
+            await _reply(msg, message(language, "add_usage"))
 
     async def url_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A private message that is only a link: add the article it points to."""
@@ -77,12 +77,12 @@ class AdminHandlers:
             return
         name = msg.document.file_name or "upload.txt"
         if (msg.document.file_size or 0) > self.settings.max_fetch_bytes:
-            await msg.reply_text(message(language, "too_large", limit=self._limit_mb()))
+            await _reply(msg, message(language, "too_large", limit=self._limit_mb()))
             return
         file = await msg.document.get_file()
         data = bytes(await file.download_as_bytearray())
         if len(data) > self.settings.max_fetch_bytes:  # file_size is the sender's claim
-            await msg.reply_text(message(language, "too_large", limit=self._limit_mb()))
+            await _reply(msg, message(language, "too_large", limit=self._limit_mb()))
             return
         await self._add(msg, language, lambda payload, who: self.library.add_file(name, payload, who), data)
 
@@ -93,18 +93,18 @@ class AdminHandlers:
             return
         key = _COMMAND.sub("", msg.text or "", count=1).strip()
         if not key:
-            await msg.reply_text(message(language, "remove_usage"))
+            await _reply(msg, message(language, "remove_usage"))
             return
         try:
             article = await asyncio.to_thread(self.library.remove, key)
         except ArticleNotFoundError as error:
             text = message(language, "not_found", key=key) if "no article" in str(error) else \
                 message(language, "cannot_remove", reason=error)
-            await msg.reply_text(text)
+            await _reply(msg, text)
             return
         gone = await self.library.until_indexed(article.id, present=False)
         log.info("user %s removed %s", _user_id(msg), article.id)
-        await msg.reply_text(message(language, "removed" if gone else "removed_pending", title=article.title))
+        await _reply(msg, message(language, "removed" if gone else "removed_pending", title=article.title))
 
     async def feeds_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """List the feeds polled and what their last poll found."""
@@ -113,23 +113,23 @@ class AdminHandlers:
             return
         statuses = list(self.library.feeds.status.values())
         if not statuses:
-            await msg.reply_text(message(language, "no_feeds"))
+            await _reply(msg, message(language, "no_feeds"))
             return
         lines = [message(language, "feeds_title", minutes=f"{self.settings.feed_seconds / 60:g}")]
         for status in statuses:
             lines.append("• " + (message(language, "feed_error", url=status.url, error=status.error) if status.error
                                  else message(language, "feed_line", url=status.url, items=status.items,
                                               added=status.added)))
-        await msg.reply_text("\n".join(lines), disable_web_page_preview=True)
+        await _reply(msg, "\n".join(lines), disable_web_page_preview=True)
 
     async def _may_edit(self, msg: Message, language: str) -> bool:
         """Admins in a private chat may; everyone else is told why not."""
         if _user_id(msg) not in self.settings.admin_user_ids:
             log.info("refused a library change from user %s", _user_id(msg))
-            await msg.reply_text(message(language, "admin_only"))
+            await _reply(msg, message(language, "admin_only"))
             return False
         if msg.chat.type != ChatType.PRIVATE:
-            await msg.reply_text(message(language, "private_only"))
+            await _reply(msg, message(language, "private_only"))
             return False
         return True
 
@@ -141,11 +141,11 @@ class AdminHandlers:
             article = await asyncio.to_thread(add, payload, added_by)
         except LibraryError as error:
             log.info("could not add an article for user %s: %s", _user_id(msg), error)
-            await msg.reply_text(self._explain(error, language))
+            await _reply(msg, self._explain(error, language))
             return
         indexed = await self.library.until_indexed(article.id)
         log.info("user %s added %s (%s)", _user_id(msg), article.id, article.title)
-        await msg.reply_text(self._confirmation(article, indexed, language))
+        await _reply(msg, self._confirmation(article, indexed, language))
 
     def _confirmation(self, article: Article, indexed: bool, language: str) -> str:
         if not indexed:
@@ -173,12 +173,18 @@ class AdminHandlers:
         return f"{self.settings.max_fetch_bytes / MEGABYTE:g}"
 
 
+async def _reply(msg: Message, text: str, **options: Any) -> None:
+    """Reply quoting the admin's message (a link or file may be one of several sent at once)."""
+    await msg.reply_text(text, do_quote=True, allow_sending_without_reply=True, **options)
+
+
 def _message_and_language(update: Update) -> tuple[Message, str]:
     msg = update.effective_message
     if msg is None:
         raise ValueError("this handler needs an update with a message")
     user = update.effective_user
-    return msg, reply_language(msg.text or msg.caption or "", user.language_code if user else None)
+    # The user's Telegram language: the text of an article added says nothing about the admin's.
+    return msg, reply_language("", user.language_code if user else None)
 
 
 def _user_id(msg: Message) -> int | None:

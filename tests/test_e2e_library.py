@@ -1,0 +1,203 @@
+"""End to end: admins grow the library from Telegram while the bot answers; seeds/ and feeds change under it.
+
+The real application polling the fake Bot API (updates, getFile, file downloads) through PTB's
+client, a local news site with an RSS feed on 127.0.0.1, and the fake embedder; the last test
+repeats the link-to-answer path with the real model.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from fake_embedder import FakeEmbedder
+from fake_telegram import FakeTelegram, SentMessage
+from news_server import NewsServer, news_page, rss_feed
+from test_library import DAM, FLOOD
+
+from bot.app import ALLOWED_UPDATES, build_application
+from bot.library import LiveLibrary
+from bot.service import QuoteService
+from bot.settings import Settings
+from index.embedder import Embedder
+
+pytestmark = pytest.mark.timeout(60)
+
+ADMIN = 2002
+USER = 1001
+MARKET = [
+    "Harga cabai rawit di Pasar Induk Kramat Jati naik menjadi Rp 95.000 per kilogram pekan ini.",
+    "Pedagang menyebut pasokan dari Jawa Tengah berkurang karena gagal panen akibat hujan.",
+    "Dinas Ketahanan Pangan berjanji menggelar operasi pasar mulai Senin depan.",
+]
+TRAIN = [
+    "Kereta cepat Whoosh mencatat 30.000 penumpang pada hari libur nasional, rekor tertinggi sejauh ini.",
+    "Operator menambah dua perjalanan tambahan antara Halim dan Tegalluar untuk melayani lonjakan.",
+    "Tiket untuk akhir pekan depan dilaporkan sudah habis terjual sejak Rabu.",
+]
+FERRY = [
+    "Kapal feri Bahari Nusantara kandas di perairan Selat Sunda pada Sabtu dini hari karena cuaca buruk.",
+    "Sebanyak 312 penumpang dievakuasi dengan selamat ke Pelabuhan Merak oleh tim SAR gabungan.",
+    "Syahbandar menunda seluruh penyeberangan selama enam jam sampai gelombang mereda.",
+]
+SCHOOL = [
+    "Pemerintah Kota Surabaya membuka 40 sekolah rakyat gratis untuk anak dari keluarga prasejahtera.",
+    "Setiap sekolah rakyat menampung 120 murid dengan asrama, seragam dan makan tiga kali sehari.",
+    "Pendaftaran dibuka sampai akhir Januari melalui kelurahan masing-masing.",
+]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+def site() -> AsyncIterator[NewsServer]:
+    with NewsServer() as server:
+        server.page("/rss", rss_feed([]), kind="application/rss+xml")
+        yield server
+
+
+@pytest.fixture
+def live_settings(settings: Settings, fake: FakeTelegram, site: NewsServer) -> Settings:
+    return replace(
+        settings, telegram_token=fake.token, telegram_api_base_url=fake.base_url,
+        admin_user_ids=frozenset({ADMIN}), refresh_seconds=0.1, feeds=(site.url("/rss"),), feed_seconds=0.2,
+        allow_private_urls=True, fetch_timeout=5.0,
+    )  # fmt: skip
+
+
+@asynccontextmanager
+async def running(settings: Settings, embedder: Embedder) -> AsyncIterator[QuoteService]:
+    """`kutip bot` as run_bot starts it: the service, its live library and long polling."""
+    service = QuoteService.open(settings, embedder)[0]
+    library = LiveLibrary(service, settings)
+    async with build_application(service, settings, library=library) as application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0, allowed_updates=ALLOWED_UPDATES)
+        library.start()
+        try:
+            yield service
+        finally:
+            library.stop()
+            await application.updater.stop()
+            await application.stop()
+
+
+async def say(fake: FakeTelegram, chat_id: int, text: str, timeout: float = 10.0) -> SentMessage:
+    """A user writes `text`; the bot's reply."""
+    update = fake.push_message(chat_id, text)
+    [reply] = await fake.wait_for_replies(chat_id, update["message"]["message_id"], timeout=timeout)
+    return reply
+
+
+async def quoted(fake: FakeTelegram, question: str, sentence: str, within: float = 10.0) -> bool:
+    """Whether `question` gets `sentence` quoted, asking again until `within` seconds have passed."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        answer = await say(fake, USER, question)
+        if any(sentence in quote for quote in answer.spans("blockquote")):
+            return True
+    return False
+
+
+def seed_files(seeds: Path) -> list[str]:
+    return sorted(p.relative_to(seeds).as_posix() for p in seeds.rglob("*") if p.is_file() and p.suffix == ".md")
+
+
+async def test_the_library_grows_and_shrinks_while_the_bot_answers(
+    fake: FakeTelegram, site: NewsServer, live_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    seeds = live_settings.seeds_dir
+    async with running(live_settings, FakeEmbedder()) as service:
+        # An admin sends a link.
+        reply = await say(fake, ADMIN, site.page("/banjir", news_page("Banjir merendam Bekasi", FLOOD)))
+        assert reply.text.startswith("Added “Banjir merendam Bekasi”: ") and "You can ask about it now." in reply.text
+        assert await quoted(fake, "Berapa warga Bekasi yang mengungsi ke masjid?", FLOOD[1], within=1)
+        # An admin uploads a .md file.
+        fake.push_document(ADMIN, "cabai.md", ("# Harga cabai rawit naik\n\n" + "\n".join(MARKET)).encode())
+        [_, reply] = await fake.wait_for_messages(ADMIN, 2, timeout=10)
+        assert reply.text.startswith("Added “Harga cabai rawit naik”") and fake.downloads
+        assert await quoted(fake, "Berapa harga cabai rawit per kilogram di Pasar Induk?", MARKET[0], within=1)
+        # An admin pastes text under /add.
+        reply = await say(fake, ADMIN, "/add\nRekor penumpang kereta cepat\n" + "\n".join(TRAIN))
+        assert reply.text.startswith("Added “Rekor penumpang kereta cepat”")
+        assert await quoted(fake, "Berapa penumpang kereta cepat Whoosh pada hari libur?", TRAIN[0], within=1)
+        # Someone drops a file into seeds/.
+        (seeds / "feri.md").write_text("# Feri kandas di Selat Sunda\n\n" + "\n".join(FERRY), encoding="utf-8")
+        assert await quoted(fake, "Berapa penumpang feri yang dievakuasi ke Pelabuhan Merak?", FERRY[1])
+        # The feed gains an item.
+        school = site.page("/sekolah", news_page("Judul di halaman", SCHOOL))
+        site.page("/rss", rss_feed([{"title": "Surabaya buka sekolah rakyat", "link": school}]),
+                  kind="application/rss+xml")
+        assert await quoted(fake, "Berapa murid yang ditampung setiap sekolah rakyat Surabaya?", SCHOOL[1])
+        assert "Surabaya buka sekolah rakyat" in (await say(fake, USER, "/sources")).text
+        # The same link again is reported, not added twice.
+        reply = await say(fake, ADMIN, site.url("/banjir"))
+        assert reply.text.startswith("That article is already in the library: “Banjir merendam Bekasi”")
+        # /remove makes an article disappear from answers.
+        reply = await say(fake, ADMIN, "/remove Harga cabai rawit naik")
+        assert reply.text == "Removed “Harga cabai rawit naik”. It no longer appears in answers."
+        assert not await quoted(fake, "Berapa harga cabai rawit per kilogram di Pasar Induk?", MARKET[0], within=0.5)
+        assert "Harga cabai rawit naik" not in (await say(fake, USER, "/sources")).text
+        kept = seed_files(seeds)
+    # After a restart every confirmed article still answers, from the files alone.
+    async with running(live_settings, FakeEmbedder()):
+        assert await quoted(fake, "Berapa warga Bekasi yang mengungsi ke masjid?", FLOOD[1], within=1)
+        assert await quoted(fake, "Berapa murid yang ditampung setiap sekolah rakyat Surabaya?", SCHOOL[1], within=1)
+    assert len(kept) == 4 and all(name.startswith("added/") for name in kept if "feri" not in name)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_non_admins_are_refused_and_nothing_changes(
+    fake: FakeTelegram, site: NewsServer, live_settings: Settings
+) -> None:
+    refusal = "Only the library's editors can add or remove articles."
+    url = site.page("/bendungan", news_page("Bendungan Sukamahi diisi", DAM))
+    async with running(live_settings, FakeEmbedder()) as service:
+        before = seed_files(live_settings.seeds_dir)
+        assert (await say(fake, USER, url)).text.startswith(refusal)
+        assert (await say(fake, USER, "/add\nBendungan\n" + "\n".join(DAM))).text.startswith(refusal)
+        assert (await say(fake, USER, "/remove 000_fa119bf131a3472f")).text.startswith(refusal)
+        fake.push_document(USER, "bendungan.md", "\n".join(DAM).encode(), caption="/add")
+        [*_, reply] = await fake.wait_for_messages(USER, 4)
+        assert reply.text.startswith(refusal)
+        assert seed_files(live_settings.seeds_dir) == before and fake.downloads == []
+        assert site.requests == [] or site.requests == ["/rss"] * len(site.requests)
+        assert [s.article.id for s in service.sources()] == ["000_fa119bf131a3472f"]
+
+
+async def test_admins_get_clear_reasons_when_an_article_cannot_be_added(
+    fake: FakeTelegram, site: NewsServer, live_settings: Settings
+) -> None:
+    settings = replace(live_settings, max_fetch_bytes=50_000, allow_private_urls=False, feeds=())
+    async with running(settings, FakeEmbedder()):
+        reply = await say(fake, ADMIN, site.page("/banjir", news_page("Banjir", FLOOD)))
+        assert reply.text == "That link leads into a private network, so I won't fetch it."
+        fake.push_document(ADMIN, "laporan.pdf", b"%PDF-1.7", mime_type="application/pdf")
+        fake.push_document(ADMIN, "besar.txt", b"x" * 60_000)
+        replies = await fake.wait_for_messages(ADMIN, 3)
+        assert replies[1].text == "I can read web pages and .txt, .md or .html files only."
+        assert replies[2].text == "That is larger than the 0.0476837 MB limit."
+        assert (await say(fake, ADMIN, "/add")).text.startswith("To add an article, send me its link")
+        assert site.requests == []
+
+
+@pytest.mark.e2e
+async def test_a_link_sent_by_an_admin_is_answered_with_the_real_model(
+    fake: FakeTelegram, site: NewsServer, live_settings: Settings, real_embedder: Embedder
+) -> None:
+    started = time.monotonic()
+    async with running(replace(live_settings, feeds=()), real_embedder):
+        reply = await say(fake, ADMIN, site.page("/banjir", news_page("Banjir merendam Bekasi", FLOOD)), timeout=30)
+        assert reply.text.startswith("Added “Banjir merendam Bekasi”")
+        assert await quoted(fake, "Berapa warga Bekasi yang mengungsi?", "4.200 warga", within=5)
+    assert time.monotonic() - started < 60
