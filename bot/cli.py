@@ -23,6 +23,9 @@ EXAMPLES = """examples:
   kutip ask "Apa kata Putin tentang Korea Utara?"
   echo "Who did Putin blame?" | kutip ask --json
   kutip eval ../shared/eval/facqa_dev.jsonl --corpus ../shared/eval/facqa_corpus.jsonl
+  kutip add https://kabar.id/2026/11/banjir   fetch, extract and add an article, then index it
+  kutip add laporan.md              add a .txt, .md or .html file
+  kutip remove banjir-merendam-bekasi-bfa432a7   remove by id (or exact title)
   kutip run                         the Telegram bot if TELEGRAM_BOT_TOKEN is set, else a chat
 """
 
@@ -130,6 +133,40 @@ def _command_index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _command_add(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from bot.startup import build_index_with_progress
+    from index.extraction import draft_from_file
+    from index.fetching import Fetcher
+    from index.library import add_article, add_from_url
+
+    source = Path(args.source)
+    added_by = f"kutip add ({getpass.getuser()})"
+    if source.is_file():
+        if source.stat().st_size > settings.max_fetch_bytes:
+            raise UsageError(f"{source} is over the KUTIP_MAX_FETCH_MB limit")
+        article = add_article(settings.seeds_dir, draft_from_file(source.name, source.read_bytes()), added_by)
+    else:
+        fetcher = Fetcher(allow_private=settings.allow_private_urls, timeout=settings.fetch_timeout,
+                          max_bytes=settings.max_fetch_bytes)
+        article = add_from_url(settings.seeds_dir, fetcher, args.source, added_by)
+    print(f"added {article.id}: {article.title} ({settings.seeds_dir / article.source})", file=sys.stderr)
+    build_index_with_progress(settings)
+    print(article.id)
+    return 0
+
+
+def _command_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.startup import build_index_with_progress
+    from index.library import remove_article
+
+    article = remove_article(settings.seeds_dir, args.article)
+    print(f"removed {article.id}: {article.title}", file=sys.stderr)
+    build_index_with_progress(settings)
+    return 0
+
+
 def _command_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.startup import open_service
 
@@ -191,6 +228,16 @@ def _command_run(args: argparse.Namespace, settings: Settings) -> int:
     return _command_chat(args, settings)
 
 
+def _add_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("source", help="an http(s) URL of a news page, or a .txt, .md or .html file")
+    _data_options(sub)
+
+
+def _remove_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("article", help="the article's id (see /sources or seeds/added/) or exact title")
+    _data_options(sub)
+
+
 def _ask_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("question", nargs="?", help="the question; omit to read one per line from stdin (JSON out)")
     _data_options(sub)
@@ -217,6 +264,8 @@ def _eval_options(sub: argparse.ArgumentParser) -> None:
 _COMMANDS: list[tuple[str, Callable[[argparse.Namespace, Settings], int], str]] = [
     ("index", _command_index, "build or refresh the index from the articles folder"),
     ("ask", _command_ask, "answer a question with quotes from the articles"),
+    ("add", _command_add, "add an article from a URL or a file to seeds/added/, then refresh the index"),
+    ("remove", _command_remove, "remove an article by id or exact title, then refresh the index"),
     ("info", _command_info, "describe the index: model, articles, passages, when built"),
     ("eval", _command_eval, "recall@1, recall@5, MRR@10 and decline rates on a question file"),
     ("chat", _command_chat, "an interactive chat in the terminal"),
@@ -224,7 +273,7 @@ _COMMANDS: list[tuple[str, Callable[[argparse.Namespace, Settings], int], str]] 
     ("run", _command_run, "the Telegram bot when a token is set, otherwise the terminal chat"),
 ]
 _OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
-    "index": _index_options, "ask": _ask_options, "info": _info_options, "eval": _eval_options,
+    "index": _index_options, "ask": _ask_options, "add": _add_options, "remove": _remove_options, "info": _info_options, "eval": _eval_options,
     "chat": lambda sub: _data_options(sub), "bot": lambda sub: _data_options(sub),
     "run": lambda sub: _data_options(sub),
 }

@@ -97,3 +97,20 @@ def test_an_incompatible_index_is_explained_not_a_traceback(
     assert cli.main(["ask", QUESTION]) == 1
     err = capsys.readouterr().err
     assert "kutip index --rebuild" in err and "Traceback" not in err
+
+
+def test_add_a_file_then_remove_it_from_the_terminal(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    article = env / "bendungan.md"
+    article.write_text("---\ntitle: Bendungan Sukamahi diisi\n---\n" + "Bendungan kering Sukamahi di Bogor "
+                       "mampu menahan 1,68 juta meter kubik air banjir kiriman ke Jakarta. " * 3, encoding="utf-8")
+    assert cli.main(["add", str(article)]) == 0
+    article_id = capsys.readouterr().out.strip()
+    assert (env / "seeds" / "added" / f"{article_id}.md").is_file()
+    assert cli.main(["ask", "Berapa meter kubik air yang ditahan bendungan Sukamahi?", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["citations"][0]["article_id"] == article_id
+    assert cli.main(["add", str(article)]) == 1
+    assert "already in the library" in capsys.readouterr().err
+    assert cli.main(["remove", "Bendungan Sukamahi diisi"]) == 0
+    assert not (env / "seeds" / "added" / f"{article_id}.md").exists()
+    assert cli.main(["add", "http://127.0.0.1:9/x"]) == 1
+    assert "private or local address" in capsys.readouterr().err
