@@ -43,7 +43,7 @@ typecheck: install
 
 # Needs ../shared/eval (the team's eval data); writes bench/results/*.json.
 bench: install
-	cd bench && ../$(BIN)/python retrieval.py && ../$(BIN)/python decline.py && ../$(BIN)/python speed.py
+	cd bench && ../$(BIN)/python retrieval.py && ../$(BIN)/python decline.py && ../$(BIN)/python speed.py && ../$(BIN)/python library.py
 
 # Rebuilds index/reader/weights/reader.safetensors from ../shared/eval (see its MODEL_CARD.md):
 # encoder states for every example once, then the head's epochs.
