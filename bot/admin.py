@@ -10,12 +10,12 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from telegram import Message, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, ExtBot
 
 from bot.delivery import NO_RETRY
 from bot.language import reply_language
@@ -98,7 +98,7 @@ class AdminHandlers:
         try:
             article = await asyncio.to_thread(self.library.remove, key)
         except ArticleNotFoundError as error:
-            text = message(language, "not_found", key=key) if "no article" in str(error) else \
+            text = message(language, "not_found", wanted=key) if "no article" in str(error) else \
                 message(language, "cannot_remove", reason=error)
             await _reply(msg, text)
             return
@@ -194,6 +194,7 @@ def _user_id(msg: Message) -> int | None:
 async def _show_typing(msg: Message) -> None:
     """Decoration while fetching and indexing; its failure costs nothing (see handlers)."""
     try:
-        await msg.get_bot().send_chat_action(msg.chat_id, ChatAction.TYPING, rate_limit_args=NO_RETRY)
+        bot = cast(ExtBot[Any], msg.get_bot())  # the application's bot, with the rate limiter
+        await bot.send_chat_action(msg.chat_id, ChatAction.TYPING, rate_limit_args=NO_RETRY)
     except TelegramError as error:
         log.warning("could not show typing in chat %s (%s)", msg.chat_id, error)

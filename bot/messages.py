@@ -61,7 +61,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "removed_pending": "Removed \u201c{title}\u201d from the library; answers will stop quoting "
         "it in a few minutes.",
         "remove_usage": "Send /remove followed by an article's id or exact title (see /sources).",
-        "not_found": "No article has the id or title \u201c{key}\u201d. /sources lists them.",
+        "not_found": "No article has the id or title \u201c{wanted}\u201d. /sources lists them.",
         "cannot_remove": "I couldn't remove that: {reason}.",
         "feeds_title": "Feeds I check every {minutes} min:",
         "feed_line": "{url}: {items} items, {added} added",
@@ -124,7 +124,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "removed_pending": "Dihapus \u201c{title}\u201d dari perpustakaan; jawaban berhenti "
         "mengutipnya dalam beberapa menit.",
         "remove_usage": "Kirim /remove diikuti id atau judul persis sebuah artikel (lihat /sources).",
-        "not_found": "Tidak ada artikel dengan id atau judul \u201c{key}\u201d. /sources "
+        "not_found": "Tidak ada artikel dengan id atau judul \u201c{wanted}\u201d. /sources "
         "mendaftarnya.",
         "cannot_remove": "Saya tidak dapat menghapusnya: {reason}.",
         "feeds_title": "Feed yang saya periksa setiap {minutes} menit:",

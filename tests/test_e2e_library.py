@@ -148,6 +148,8 @@ async def test_the_library_grows_and_shrinks_while_the_bot_answers(
         assert reply.text == "Removed “Harga cabai rawit naik”. It no longer appears in answers."
         assert not await quoted(fake, "Berapa harga cabai rawit per kilogram di Pasar Induk?", MARKET[0], within=0.5)
         assert "Harga cabai rawit naik" not in (await say(fake, USER, "/sources")).text
+        reply = await say(fake, ADMIN, "/remove Harga cabai rawit naik")
+        assert reply.text == "No article has the id or title “Harga cabai rawit naik”. /sources lists them."
         kept = seed_files(seeds)
     # After a restart every confirmed article still answers, from the files alone.
     async with running(live_settings, FakeEmbedder()):
