@@ -4,20 +4,8 @@ from __future__ import annotations
 
 import re
 
-from index.lexical import WORD_PATTERN
+from index.language import ENGLISH, INDONESIAN, guess_language
 
-INDONESIAN = "id"
-ENGLISH = "en"
-# Frequent function and question words that are unambiguous between the two languages.
-_INDONESIAN_WORDS = frozenset(
-    "apa apakah siapa siapakah kapan kapankah dimana di mana bagaimana mengapa kenapa berapa "
-    "yang dan dengan untuk dari ke pada dalam tidak bukan ini itu adalah akan sudah telah "
-    "oleh atas tentang saja juga karena menurut kata bisa ada".split()
-)
-_ENGLISH_WORDS = frozenset(
-    "what who whom when where why how which is are was were the a an and of to in on for with "
-    "did does do about say said says from by not this that will has have".split()
-)
 _LANGUAGE_CODE = re.compile(r"^(?P<base>[a-z]{2,3})")
 
 
@@ -25,10 +13,7 @@ def reply_language(text: str, language_code: str | None = None) -> str:
     """Indonesian when the user's Telegram language is Indonesian or the text clearly is."""
     if language_from_code(language_code) == INDONESIAN:
         return INDONESIAN
-    words = WORD_PATTERN.findall(text.lower())
-    indonesian = sum(word in _INDONESIAN_WORDS for word in words)
-    english = sum(word in _ENGLISH_WORDS for word in words)
-    return INDONESIAN if indonesian > english else ENGLISH
+    return guess_language(text, default=ENGLISH)
 
 
 def language_from_code(language_code: str | None) -> str:

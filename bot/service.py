@@ -17,6 +17,7 @@ from index.articles import Article
 from index.building import BuildReport, ProgressFactory, refresh_index
 from index.embedder import Embedder, load_embedder
 from index.e5_model import DEFAULT_MODEL_NAME
+from index.language import guess_language
 from index.judge import E5_READER_JUDGE, ReaderJudge, Verdict, judge_without_reader
 from index.quotes import choose_quote
 from index.reader import Reader, load_reader
@@ -148,7 +149,14 @@ class QuoteService:
         if not result.hits or not self.judge.passes_gate(result, lexical):
             return Verdict(False, ())
         read = result.hits[: self.judge.read_depth]
-        return self.judge.judge(result, self.reader.read(result.question, [hit.passage.text for hit in read]))
+        readings = self.reader.read(result.question, [hit.passage.text for hit in read])
+        return self.judge.judge(result, readings, lexical, self._cross_language(result))
+
+    def _cross_language(self, result: SearchResult) -> bool:
+        """Whether the question is in another language than the best passage's article."""
+        best = result.hits[0].passage
+        article_language = self.stored.articles[best.article_id].lang or guess_language(best.text)
+        return guess_language(result.question, default=article_language) != article_language
 
     def _answer(self, result: SearchResult) -> Answer:
         verdict = self.judge_result(result)

@@ -3,6 +3,8 @@
 Two gates, cheapest first. The off-topic gate (`relevance.DeclineRule`) compares the best
 cosine with unrelated background passages and needs no reading. Then the reader's
 answerability decides: near-misses, on topic but without the answer, are declined here.
+The reader learnt from Indonesian questions only; for a question in another language than
+the passage its answerability runs low, so there the retrieval rule may also let it through.
 Passages are ordered by reader confidence mixed with their retrieval score.
 """
 
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 from index.lexical import LexicalIndex
 from index.reader import Reading
-from index.relevance import DeclineRule
+from index.relevance import E5_DECLINE_RULE, DeclineRule
 from index.search import Hit, SearchResult
 
 
@@ -43,18 +45,22 @@ class ReaderJudge:
     reader_weight: float  # share of the reader in the ordering score, the rest retrieval
     read_depth: int       # how many of the best hits are read
     span_probability: float  # a span at least this probable is shown as the answer
+    cross_language: DeclineRule  # what else answers a question in another language
 
     def passes_gate(self, result: SearchResult, lexical: LexicalIndex) -> bool:
         return self.gate.answers(result, lexical)
 
-    def judge(self, result: SearchResult, readings: Sequence[Reading]) -> Verdict:
+    def judge(
+        self, result: SearchResult, readings: Sequence[Reading], lexical: LexicalIndex, cross_language: bool = False
+    ) -> Verdict:
         judged = [
             Judged(hit, reading, self.reader_weight * reading.answerable + (1 - self.reader_weight) * hit.score)
             for hit, reading in zip(result.hits, readings)
         ]
         unread = [Judged(hit, None, (1 - self.reader_weight) * hit.score) for hit in result.hits[len(readings):]]
         ranked = sorted(judged, key=lambda j: -j.confidence) + unread
-        answered = any(r.answerable >= self.answerable for r in readings)
+        answered = any(r.answerable >= self.answerable for r in readings) or (
+            cross_language and self.cross_language.answers(result, lexical))
         return Verdict(answered, tuple(ranked))
 
 
@@ -72,4 +78,5 @@ E5_READER_JUDGE = ReaderJudge(
     reader_weight=0.5,
     read_depth=4,
     span_probability=0.3,
+    cross_language=E5_DECLINE_RULE,
 )

@@ -14,8 +14,8 @@ from pathlib import Path
 import torch
 
 from index.embedder import SentenceTransformerEmbedder, load_embedder
-from training.extract_features import extract
-from training.reader_examples import build_examples
+from training.extract_features import INFO_FILE, extract
+from training.reader_examples import build_context_examples, build_examples
 
 DEFAULT_OUT = Path("build/reader")
 
@@ -24,6 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--eval-dir", type=Path, default=Path("../shared/eval"))
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--again", action="store_true", help="redo parts already extracted")
     args = parser.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
     torch.manual_seed(0)
@@ -31,12 +32,16 @@ def main() -> None:
     cache = Path(os.environ.get("KUTIP_CACHE_DIR") or Path.home() / ".cache" / "kutip") / "models"
     embedder = load_embedder(None, cache)
     assert isinstance(embedder, SentenceTransformerEmbedder)
-    examples = build_examples(args.eval_dir, embedder.tokenizer, embedder)
-    counts = Counter((e.role, e.source, e.start_token >= 0) for e in examples)
-    print(f"{len(examples)} examples in {time.perf_counter() - started:.0f} s:")
-    for key, count in sorted(counts.items()):
-        print(f"  {key}: {count}")
-    extract(examples, embedder, args.out)
+    for part, build in (("base", build_examples), ("context", build_context_examples)):
+        if (args.out / part / INFO_FILE).exists() and not args.again:
+            print(f"{args.out / part} exists: kept (--again to redo it)")
+            continue
+        examples = build(args.eval_dir, embedder.tokenizer, embedder)
+        counts = Counter((e.role, e.source, e.start_token >= 0) for e in examples)
+        print(f"{part}: {len(examples)} examples in {time.perf_counter() - started:.0f} s:")
+        for key, count in sorted(counts.items()):
+            print(f"  {key}: {count}")
+        extract(examples, embedder, args.out / part)
     print(f"done in {time.perf_counter() - started:.0f} s")
 
 

@@ -5,6 +5,10 @@
   (hard negatives: on topic, no answer), and one random passage (off topic).
 - IDK-MRC (Wikipedia): each question with its paragraph, read in the windows the reader uses;
   a window holds an answer only if the question is answerable and the answer lies inside it.
+- In context (`build_context_examples`): each FacQA question's gold passage and its first hard
+  negative again, each between two other random FacQA passages. Kutip reads windows of
+  several sentences, and a reader trained on lone 1-3 sentence passages loses confidence
+  when unrelated sentences surround the answer.
 
 Train rows come from FacQA's train split and IDK-MRC train; validation rows (for early
 stopping and thresholds) from FacQA's validation split and IDK-MRC dev. Nothing labelled test.
@@ -49,6 +53,26 @@ def build_examples(eval_dir: Path, tokenizer: Any, embedder: Embedder) -> list[E
     for name, role in (("idkmrc_train.jsonl", "train"), ("idkmrc_dev.jsonl", "validation")):
         for row in _read_jsonl(eval_dir / name):
             examples.extend(_labelled(tokenizer, row, row["context"], "idkmrc", role))
+    return examples
+
+
+def build_context_examples(eval_dir: Path, tokenizer: Any, embedder: Embedder) -> list[Example]:
+    facqa = _read_jsonl(eval_dir / "facqa_dev.jsonl")
+    corpus = {row["id"]: row["text"] for row in _read_jsonl(eval_dir / "facqa_corpus.jsonl")}
+    negatives = _hard_negatives(facqa, eval_dir / "facqa_corpus.jsonl", embedder)
+    shuffle = random.Random(SEED + 1)
+    corpus_ids = sorted(corpus)
+    examples = []
+    for row in facqa:
+        role = "train" if row["split"] == "train" else "validation"
+        fillers = [corpus[d] for d in shuffle.sample(corpus_ids, 64) if _lacks_answer(corpus[d], row, doc_id=d)]
+        if len(fillers) < 4:
+            continue  # an answer so short that most passages contain it
+        before, after = fillers[0], fillers[1]
+        gold = dict(row, context=f"{before} {row['context']} {after}", answer_start=row["answer_start"] + len(before) + 1)
+        examples.extend(_labelled(tokenizer, gold, gold["context"], "facqa-context", role))
+        for doc_id in negatives[row["id"]][:1]:
+            examples.extend(_labelled(tokenizer, row, f"{fillers[2]} {corpus[doc_id]} {fillers[3]}", "facqa-context", role))
     return examples
 
 

@@ -20,7 +20,7 @@ from torch import nn
 
 from index.reader.head import HeadConfig, ReaderHead, save_head
 from index.reader.reading import DEFAULT_HEAD_PATH
-from training.extract_features import INFO_FILE, STATES_FILE, TABLE_FILE
+from training.extract_features import INFO_FILE, SOURCES, STATES_FILE, TABLE_FILE
 from training.prepare_reader_data import DEFAULT_OUT
 
 BATCH = 32
@@ -29,13 +29,16 @@ WEIGHT_DECAY = 0.01
 
 
 class StoredStates:
-    """The examples' encoder states (a memory map) and labels, served in padded batches."""
+    """The examples' encoder states (memory maps, one per part folder) and labels, served in
+    padded batches."""
 
     def __init__(self, folder: Path) -> None:
-        self.states = np.load(folder / STATES_FILE, mmap_mode="r")
-        table = np.load(folder / TABLE_FILE)
-        self.table = {name: table[name] for name in table.files}
-        self.info = json.loads((folder / INFO_FILE).read_text())
+        parts = sorted(p.parent for p in folder.glob(f"*/{INFO_FILE}"))
+        self.states = [np.load(part / STATES_FILE, mmap_mode="r") for part in parts]
+        tables = [np.load(part / TABLE_FILE) for part in parts]
+        self.table = {name: np.concatenate([t[name] for t in tables]) for name in tables[0].files}
+        self.table["part"] = np.concatenate([np.full(len(t["lengths"]), i) for i, t in enumerate(tables)])
+        self.info = [json.loads((part / INFO_FILE).read_text()) for part in parts]
 
     def rows(self, train: bool) -> np.ndarray:
         return np.flatnonzero(self.table["train"] == train)
@@ -43,10 +46,10 @@ class StoredStates:
     def batch(self, rows: np.ndarray) -> dict[str, torch.Tensor]:
         lengths = self.table["lengths"][rows]
         width = int(lengths.max())
-        states = np.zeros((len(rows), width, *self.states.shape[1:]), dtype=np.float16)
+        states = np.zeros((len(rows), width, *self.states[0].shape[1:]), dtype=np.float16)
         for i, row in enumerate(rows):
             offset = self.table["offsets"][row]
-            states[i, : lengths[i]] = self.states[offset : offset + lengths[i]]
+            states[i, : lengths[i]] = self.states[self.table["part"][row]][offset : offset + lengths[i]]
         positions = np.arange(width)[None, :]
         first = self.table["first_passage"][rows][:, None]
         return {
@@ -99,7 +102,7 @@ def evaluate(head: ReaderHead, data: StoredStates, rows: np.ndarray) -> dict[str
     score = np.concatenate(scores)
     label = data.table["start"][ordered] >= 0
     source = data.table["source"][ordered]
-    news = source < 3
+    news = source != SOURCES.index("idkmrc")
     report = {
         "auc_all": auc(score, label),
         "auc_news": auc(score[news], label[news]),
@@ -153,7 +156,7 @@ def main() -> None:
             nn.utils.clip_grad_norm_(head.parameters(), 1.0)
             optimizer.step()
             schedule.step()
-            total += float(loss) * len(batch_rows)
+            total += loss.item() * len(batch_rows)
         report = evaluate(head, data, valid_rows)
         print(f"epoch {epoch}: train loss {total / len(train_rows):.4f}, validation "
               + ", ".join(f"{k} {v:.4f}" for k, v in report.items()) + f" ({time.perf_counter() - started:.0f} s)",
