@@ -131,7 +131,7 @@ def selection_score(report: dict[str, float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--blocks", type=int, default=HeadConfig.blocks)
     parser.add_argument("--width", type=int, default=HeadConfig.width)
     parser.add_argument("--out", type=Path, default=DEFAULT_HEAD_PATH)
