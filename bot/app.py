@@ -31,9 +31,10 @@ from bot.handlers import KutipHandlers
 from bot.language import ENGLISH, INDONESIAN
 from bot.library import LiveLibrary
 from bot.messages import ADMIN_COMMANDS, COMMANDS, message
-from bot.service import QuoteService
+from bot.progress import progress_bar
+from bot.service import QuoteService, open_service
 from bot.settings import Settings
-from bot import startup
+from index import Embedder
 
 log = logging.getLogger(__name__)
 MAX_CONCURRENT_UPDATES = 32
@@ -173,15 +174,20 @@ def install_redaction(token: str | None, webhook_secret: str | None = None) -> N
         handler.addFilter(RedactSecrets(placeholders))
 
 
-def run_bot(settings: Settings) -> int:
-    """Run until interrupted: long polling, or a webhook when WEBHOOK_URL is set."""
+def run_bot(settings: Settings, embedder: Embedder | None = None) -> int:
+    """Run until interrupted: long polling, or a webhook when WEBHOOK_URL is set.
+
+    With an index on disk the bot answers at once, the refresher catching up; `embedder`
+    defaults to the model (`open_embedder`).
+    """
     if not settings.telegram_token:
         return _fail("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather and put it in .env")
     settings = _with_webhook_secret(settings)
     install_redaction(settings.telegram_token, settings.webhook_secret)
     try:
         asyncio.run(_verify_token(settings))
-        _run(build_application(open_service(settings), settings), settings)
+        service = open_service(settings, embedder, wait_for_build=False, progress=progress_bar)
+        _run(build_application(service, settings), settings)
     except InvalidToken:
         return _fail("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather")
     except NetworkError as error:
@@ -193,11 +199,6 @@ def run_bot(settings: Settings) -> int:
         return _fail(f"cannot listen for the webhook on {settings.webhook_listen}:{settings.webhook_port} "
                      f"({error.strerror}): choose another WEBHOOK_PORT")
     return 0
-
-
-def open_service(settings: Settings) -> QuoteService:
-    """The bot's service: with an index on disk it answers at once, the refresher catching up."""
-    return startup.open_service(settings, wait_for_build=False)
 
 
 async def _verify_token(settings: Settings) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from index.language import ENGLISH, INDONESIAN, guess_language
+from index import ENGLISH, INDONESIAN, guess_language
 
 _LANGUAGE_CODE = re.compile(r"^(?P<base>[a-z]{2,3})")
 

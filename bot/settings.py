@@ -12,7 +12,7 @@ from dotenv import dotenv_values
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "kutip"
 DEFAULT_WEBHOOK_PORT = 8443
-DEFAULT_TOP_K = 5
+DEFAULT_TOP_K = 5  # passages retrieved per question; the library's Searcher always takes k
 DEFAULT_REFRESH_SECONDS = 10.0
 DEFAULT_FEED_SECONDS = 900.0
 DEFAULT_MAX_SEED_MB = 10.0

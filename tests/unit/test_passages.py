@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
 from index.articles import Article, read_articles
 from index.passages import Passage, Sentence, locate_sentences, split_passages
-
-SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_fa119bf131a3472f.txt"
+from tests.helpers import SEED
 
 # Five three-word sentences over three paragraphs.
 FIVE = (

@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from fake_embedder import FakeEmbedder
 
 from bot.service import QuoteService
 from bot.settings import Settings
 from index.building import refresh_index
-from index.search import Searcher
 from index.store import load_index
+from tests.helpers.fake_embedder import FakeEmbedder
 
 CORPUS = [
     {"id": "rice", "title": "Harga beras", "text": "Harga beras di Jakarta naik tajam pekan ini. Pedagang mengeluh."},
