@@ -38,6 +38,8 @@ from index import Embedder
 
 log = logging.getLogger(__name__)
 MAX_CONCURRENT_UPDATES = 32
+# PTB's Application is generic in its bot, context, data and job queue types; Kutip uses the defaults.
+KutipApplication = Application[Any, Any, Any, Any, Any, Any]
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
@@ -104,7 +106,7 @@ class RedactSecrets(logging.Filter):
 def build_application(
     service: QuoteService, settings: Settings, retry: RetryPolicy = RetryPolicy(),
     library: LiveLibrary | None = None,
-) -> Application:
+) -> KutipApplication:
     """The application with every handler registered; nothing is sent to Telegram yet.
 
     `retry` is how long each request to Telegram may be retried (see bot.delivery). `library`
@@ -146,12 +148,12 @@ def build_application(
     return application
 
 
-async def _start(application: Application, library: LiveLibrary, settings: Settings) -> None:
+async def _start(application: KutipApplication, library: LiveLibrary, settings: Settings) -> None:
     await set_commands(application, settings.admin_user_ids)
     library.start()
 
 
-async def set_commands(application: Application, admin_user_ids: frozenset[int] = frozenset()) -> None:
+async def set_commands(application: KutipApplication, admin_user_ids: frozenset[int] = frozenset()) -> None:
     """The command menu: English by default, Indonesian for Indonesian-speaking users.
 
     Admins' private chats also list the commands that change the library.
@@ -207,7 +209,7 @@ async def _verify_token(settings: Settings) -> None:
         pass
 
 
-def _run(application: Application, settings: Settings) -> None:
+def _run(application: KutipApplication, settings: Settings) -> None:
     if settings.webhook_url:
         application.run_webhook(
             listen=settings.webhook_listen, port=settings.webhook_port,

@@ -13,4 +13,5 @@ def progress_bar(total: int) -> Callable[[int], None]:
     bar = tqdm(
         total=total, desc="embedding passages", unit="passage", file=sys.stderr, disable=total == 0, leave=False
     )
-    return bar.update
+    advance: Callable[[int], None] = bar.update
+    return advance

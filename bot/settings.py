@@ -64,7 +64,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     if env_file is not None and env_file.is_file():
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     values.update(os.environ if environ is None else environ)
-    get = lambda name: (values.get(name) or "").strip() or None  # noqa: E731
+
+    def get(name: str) -> str | None:
+        return (values.get(name) or "").strip() or None
+
     return Settings(
         seeds_dir=Path(get("KUTIP_SEEDS_DIR") or "seeds"),
         data_dir=Path(get("KUTIP_DATA_DIR") or "data"),

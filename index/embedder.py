@@ -96,7 +96,7 @@ class SentenceTransformerEmbedder:
         import torch
 
         with torch.inference_mode():
-            output = self._model[0].auto_model(
+            output = self._model[0].auto_model(  # type: ignore[operator]
                 input_ids=torch.tensor(input_ids), attention_mask=torch.tensor(mask), output_hidden_states=True
             )
             states = torch.stack([output.hidden_states[layer] for layer in layers], dim=2)

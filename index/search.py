@@ -42,7 +42,8 @@ class SearchResult:
 
     def similarity(self, vectors: np.ndarray) -> np.ndarray:
         """Cosine of the question with each of `vectors` (normalised, as the embedder makes them)."""
-        return vectors @ self.query_vector
+        cosines: np.ndarray = vectors @ self.query_vector
+        return cosines
 
 
 class Searcher:

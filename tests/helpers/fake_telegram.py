@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
@@ -505,9 +506,11 @@ class FakeTelegram:
         headers = {"Content-Type": "application/json"}
         if secret_token is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret_token
-        async with aiohttp.ClientSession() as session:
-            async with session.post(url, data=json.dumps(update), headers=headers) as response:
-                status = response.status
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url, data=json.dumps(update), headers=headers) as response,
+        ):
+            status = response.status
         if 200 <= status < 300 and update in self._updates:
             self._updates.remove(update)  # delivered, so no longer pending
         return status
@@ -733,10 +736,8 @@ class FakeTelegram:
         self._wakeup = wakeup = asyncio.Event()
         wait = min(_number(params.get("timeout"), 0), self.long_poll_cap)
         if not self._updates and wait > 0:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wakeup.wait(), wait)
-            except TimeoutError:
-                pass
             if generation != self._poll_generation:
                 raise ApiError(409, POLL_CONFLICT)
         return self._updates[: min(max(int(limit), 1), 100)]

@@ -121,7 +121,7 @@ async def test_a_question_is_answered_with_numbered_quotes_sources_and_buttons(
     assert all(q in seed_text() for q in quotes), "quotes are copied word for word"
     assert "[1]" in answer.spans("bold") and "Sumber" in answer.spans("bold")
     assert "[1] " in answer.text and "paragraf 8" in answer.text
-    assert [b["text"] for b in answer.buttons][0] == "Paragraf lengkap [1]"
+    assert next(b["text"] for b in answer.buttons) == "Paragraf lengkap [1]"
     methods = [(c.method, c.params.get("action")) for c in fake.calls if c.method != "getUpdates"]
     assert methods.index(("sendChatAction", "typing")) < methods.index(("sendMessage", None))
 

@@ -246,6 +246,6 @@ def test_each_feed_item_is_added_once_with_the_feeds_title_and_date(
     assert (article.title, article.published, article.url) == ("Banjir merendam Bekasi", "2026-11-21", flood)
     assert poller.poll_once() == [] and requested == [1]
     remove_article(seeds, article.id)
-    site.page("/rss", rss_feed(items + [{"title": "Bendungan Sukamahi diisi", "link": dam}]), kind="application/rss+xml")
+    site.page("/rss", rss_feed([*items, {"title": "Bendungan Sukamahi diisi", "link": dam}]), kind="application/rss+xml")
     assert [a.title for a in poller.poll_once()] == ["Bendungan Sukamahi diisi"], "a removed item stays removed"
     assert poller.status[feed].items == 2 and poller.status[feed].added == 2

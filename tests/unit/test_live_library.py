@@ -74,7 +74,7 @@ async def test_the_library_grows_and_shrinks_while_the_bot_answers(
     fake: FakeTelegram, site: NewsServer, live_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     seeds = live_settings.seeds_dir
-    async with running(live_settings, FakeEmbedder()) as service:
+    async with running(live_settings, FakeEmbedder()):
         # An admin sends a link.
         reply = await say(fake, ADMIN, site.page("/banjir", news_page("Banjir merendam Bekasi", FLOOD)))
         assert reply.text.startswith("Added “Banjir merendam Bekasi”: ") and "You can ask about it now." in reply.text

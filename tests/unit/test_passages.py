@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 
 import pytest
@@ -121,7 +122,7 @@ def test_seed_windows_cover_every_sentence_within_budget(
     passages = split_passages(seed_article, count_words, max_tokens, overlap)
     covered = {s for p in passages for s in p.sentences}
     assert covered == set(locate_sentences(seed_article.text))
-    for previous, current in zip(passages, passages[1:]):
+    for previous, current in itertools.pairwise(passages):
         assert current.sentences[0].start > previous.sentences[0].start
         assert current.end > previous.end  # never a subset of the window before
     for passage in passages:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def test_the_article_that_holds_the_answer_comes_first(corpus_service: QuoteServ
     hits = corpus_service.searcher.search(question, k=4).hits
     assert hits[0].passage.article_id == expected
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
-    assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+    assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
 
 
 def test_quotes_are_exact_article_text_with_paragraphs(corpus_service: QuoteService) -> None:
