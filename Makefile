@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install index run chat bot test test-unit test-e2e typecheck bench train-reader clean
+.PHONY: install index run chat bot test test-unit test-e2e typecheck lint bench train-reader clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,13 +32,18 @@ bot: index
 test: install
 	$(BIN)/python -m pytest
 
+# The fast suite (fake embedder, handlers included; under a minute on two cores) and the real model's.
 test-unit: install
-	$(BIN)/python -m pytest -m "not e2e"
+	$(BIN)/python -m pytest tests/unit
 
 test-e2e: install
-	$(BIN)/python -m pytest -m e2e
+	$(BIN)/python -m pytest tests/e2e
 
 typecheck: install
+	$(BIN)/mypy
+
+lint: install
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 # Needs ../shared/eval (the team's eval data); writes bench/results/*.json.

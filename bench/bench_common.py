@@ -6,7 +6,7 @@ import json
 import os
 import platform
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +50,7 @@ def scratch_index(corpus: Path, embedder):  # type: ignore[no-untyped-def]
 
 
 def machine() -> dict[str, object]:
-    return {"date": datetime.now(timezone.utc).date().isoformat(), "cpus": os.cpu_count(),
+    return {"date": datetime.now(UTC).date().isoformat(), "cpus": os.cpu_count(),
             "processor": platform.processor() or platform.machine(), "python": platform.python_version()}
 
 

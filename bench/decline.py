@@ -82,7 +82,7 @@ def main() -> None:
     answerable = np.concatenate([x[y, cosine] for x, y in held.values()])
     answered = np.concatenate([predict(x, E5_DECLINE_RULE)[y] for x, y in held.values()]).mean()
     cosine_cut = float(np.quantile(answerable, 1 - answered))
-    rows = {name: {"questions": int(len(y)), "kutip": rates(predict(x, E5_DECLINE_RULE), y),
+    rows = {name: {"questions": len(y), "kutip": rates(predict(x, E5_DECLINE_RULE), y),
                    "bare_cosine_cut": rates(x[:, cosine] >= cosine_cut, y)}
             for name, (x, y) in held.items()}
     write_result("decline", {"model": asdict(E5_DECLINE_RULE), "bare_cosine_cut": round(cosine_cut, 4),

@@ -34,18 +34,18 @@ from bot.settings import Settings
 SEED = ROOT / "seeds" / "000_fa119bf131a3472f.txt"
 SEED_QUESTION = "Siapa yang disalahkan Putin atas kebuntuan negosiasi nuklir?"
 PAGE = (
-    '<html lang="id"><head><title>Banjir merendam Bekasi</title></head><body><nav>Beranda | Berita</nav>'
-    "<article><h1>Banjir merendam Bekasi</h1><p>Banjir setinggi satu meter merendam ribuan rumah di Bekasi "
-    "pada Kamis pagi, kata Badan Penanggulangan Bencana Daerah setempat.</p><p>Wali Kota Bekasi Tri "
-    "Adhianto mengatakan sebanyak 4.200 warga mengungsi ke masjid dan sekolah terdekat.</p><p>Hujan deras "
-    "sejak Rabu malam membuat Kali Bekasi meluap hingga ke permukiman warga.</p></article></body></html>"
-).encode()
+    b'<html lang="id"><head><title>Banjir merendam Bekasi</title></head><body><nav>Beranda | Berita</nav>'
+    b"<article><h1>Banjir merendam Bekasi</h1><p>Banjir setinggi satu meter merendam ribuan rumah di Bekasi "
+    b"pada Kamis pagi, kata Badan Penanggulangan Bencana Daerah setempat.</p><p>Wali Kota Bekasi Tri "
+    b"Adhianto mengatakan sebanyak 4.200 warga mengungsi ke masjid dan sekolah terdekat.</p><p>Hujan deras "
+    b"sejak Rabu malam membuat Kali Bekasi meluap hingga ke permukiman warga.</p></article></body></html>"
+)
 PAGE_QUESTION = "Berapa warga Bekasi yang mengungsi ke masjid?"
 
 
 def serve_page() -> tuple[ThreadingHTTPServer, str]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(PAGE)))

@@ -37,7 +37,7 @@ def span_figures(rows: list[dict], readings) -> dict[str, float]:  # type: ignor
 
 def answerability(labels: np.ndarray, scores: np.ndarray) -> dict[str, float]:
     said_yes = scores >= E5_READER_JUDGE.answerable
-    return {"pairs": int(len(labels)), "auc": auc(scores, labels),
+    return {"pairs": len(labels), "auc": auc(scores, labels),
             "answered_when_answerable": float(said_yes[labels].mean()) if labels.any() else float("nan"),
             "declined_when_not": float((~said_yes[~labels]).mean()) if (~labels).any() else float("nan"),
             "balanced_accuracy": float((said_yes[labels].mean() + (~said_yes[~labels]).mean()) / 2)

@@ -14,6 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bench_common import EVAL_DIR, load_real_embedder, scratch_index, write_result
+
 from index.evaluation import evaluate, read_questions
 from index.relevance import decline_rule_for
 from index.search import DEFAULT_DENSE_WEIGHT, Searcher

@@ -18,12 +18,13 @@ import time
 from pathlib import Path
 
 from bench_common import EVAL_DIR, ROOT, load_real_embedder, model_cache_dir, write_result
+
 from bot.service import QuoteService
 from bot.settings import Settings
 from index.articles import read_articles
 from index.building import refresh_index
+from index.e5.model import MODEL_DIR_NAME
 from index.passages import split_passages
-from index.e5_model import MODEL_DIR_NAME
 from index.store import read_manifest
 
 REPEATS = 3

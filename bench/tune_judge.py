@@ -26,7 +26,7 @@ from bot.answers import Answer
 from bot.service import QuoteService
 from bot.settings import Settings
 from index.evaluation import corpus_from_questions, token_f1
-from index.judge import E5_READER_JUDGE, ReaderJudge
+from index.judge import E5_READER_JUDGE
 from index.reader import Reader, Reading, load_reader
 from index.relevance import DeclineRule
 

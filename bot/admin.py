@@ -23,8 +23,8 @@ from bot.library import LiveLibrary
 from bot.messages import message
 from bot.service import QuoteService
 from bot.settings import MEGABYTE, Settings
-from index.articles import Article
-from index.errors import (
+from index import (
+    Article,
     ArticleNotFoundError,
     DuplicateError,
     ExtractionError,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from index.articles import Article
-from index.quotes import Quote
-from index.search import Hit
+if TYPE_CHECKING:  # for annotations only: index.quotes imports the reader (torch)
+    from index import Article, Hit, Quote
 
 MAX_QUOTES = 3
 MORE_QUOTES = 3

@@ -31,12 +31,15 @@ from bot.handlers import KutipHandlers
 from bot.language import ENGLISH, INDONESIAN
 from bot.library import LiveLibrary
 from bot.messages import ADMIN_COMMANDS, COMMANDS, message
-from bot.service import QuoteService
+from bot.progress import progress_bar
+from bot.service import QuoteService, open_service
 from bot.settings import Settings
-from bot import startup
+from index import Embedder
 
 log = logging.getLogger(__name__)
 MAX_CONCURRENT_UPDATES = 32
+# PTB's Application is generic in its bot, context, data and job queue types; Kutip uses the defaults.
+KutipApplication = Application[Any, Any, Any, Any, Any, Any]
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
@@ -103,7 +106,7 @@ class RedactSecrets(logging.Filter):
 def build_application(
     service: QuoteService, settings: Settings, retry: RetryPolicy = RetryPolicy(),
     library: LiveLibrary | None = None,
-) -> Application:
+) -> KutipApplication:
     """The application with every handler registered; nothing is sent to Telegram yet.
 
     `retry` is how long each request to Telegram may be retried (see bot.delivery). `library`
@@ -145,12 +148,12 @@ def build_application(
     return application
 
 
-async def _start(application: Application, library: LiveLibrary, settings: Settings) -> None:
+async def _start(application: KutipApplication, library: LiveLibrary, settings: Settings) -> None:
     await set_commands(application, settings.admin_user_ids)
     library.start()
 
 
-async def set_commands(application: Application, admin_user_ids: frozenset[int] = frozenset()) -> None:
+async def set_commands(application: KutipApplication, admin_user_ids: frozenset[int] = frozenset()) -> None:
     """The command menu: English by default, Indonesian for Indonesian-speaking users.
 
     Admins' private chats also list the commands that change the library.
@@ -173,15 +176,20 @@ def install_redaction(token: str | None, webhook_secret: str | None = None) -> N
         handler.addFilter(RedactSecrets(placeholders))
 
 
-def run_bot(settings: Settings) -> int:
-    """Run until interrupted: long polling, or a webhook when WEBHOOK_URL is set."""
+def run_bot(settings: Settings, embedder: Embedder | None = None) -> int:
+    """Run until interrupted: long polling, or a webhook when WEBHOOK_URL is set.
+
+    With an index on disk the bot answers at once, the refresher catching up; `embedder`
+    defaults to the model (`open_embedder`).
+    """
     if not settings.telegram_token:
         return _fail("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather and put it in .env")
     settings = _with_webhook_secret(settings)
     install_redaction(settings.telegram_token, settings.webhook_secret)
     try:
         asyncio.run(_verify_token(settings))
-        _run(build_application(open_service(settings), settings), settings)
+        service = open_service(settings, embedder, wait_for_build=False, progress=progress_bar)
+        _run(build_application(service, settings), settings)
     except InvalidToken:
         return _fail("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather")
     except NetworkError as error:
@@ -195,18 +203,13 @@ def run_bot(settings: Settings) -> int:
     return 0
 
 
-def open_service(settings: Settings) -> QuoteService:
-    """The bot's service: with an index on disk it answers at once, the refresher catching up."""
-    return startup.open_service(settings, wait_for_build=False)
-
-
 async def _verify_token(settings: Settings) -> None:
     """getMe before the model loads, so a bad token is reported in seconds, not after indexing."""
     async with Bot(settings.telegram_token or "", base_url=settings.telegram_api_base_url):
         pass
 
 
-def _run(application: Application, settings: Settings) -> None:
+def _run(application: KutipApplication, settings: Settings) -> None:
     if settings.webhook_url:
         application.run_webhook(
             listen=settings.webhook_listen, port=settings.webhook_port,

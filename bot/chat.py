@@ -5,18 +5,19 @@ from __future__ import annotations
 from typing import TextIO
 
 from bot.language import reply_language
-from bot.messages import MAX_QUESTION_CHARS, message
+from bot.messages import message
+from bot.progress import progress_bar
+from bot.question import MAX_QUESTION_CHARS, EmptyQuestionError, LongQuestionError, check_question
 from bot.render_text import render_answer_text, render_sources_text
-from bot.service import QuoteService
+from bot.service import QuoteService, open_service
 from bot.settings import Settings
-from bot.startup import open_service
 
 PROMPT = "kutip> "
 
 
 def run_chat(settings: Settings, stdin: TextIO, stdout: TextIO, service: QuoteService | None = None) -> int:
     """Read questions until /quit or end of input; answer each one."""
-    service = service or open_service(settings)
+    service = service or open_service(settings, progress=progress_bar)
     language = "en"
     stdout.write(message(language, "chat_help") + "\n")
     while True:
@@ -43,9 +44,11 @@ def chat_reply(service: QuoteService, text: str, language: str, emphasis: bool =
         return render_sources_text(service.sources(), language)
     if command == "/ask":
         text = text[len(command):].strip()
-    if not text:
+    try:
+        question = check_question(text)
+    except EmptyQuestionError:
         return message(language, "empty_question", example=service.example_questions(language)[0])
-    if len(text) > MAX_QUESTION_CHARS:
-        return message(language, "long_question", length=len(text), limit=MAX_QUESTION_CHARS)
-    answer = service.ask(text)
-    return render_answer_text(answer, reply_language(text), emphasis=emphasis)
+    except LongQuestionError as error:
+        return message(language, "long_question", length=error.length, limit=MAX_QUESTION_CHARS)
+    answer = service.ask(question)
+    return render_answer_text(answer, reply_language(question), emphasis=emphasis)

@@ -10,14 +10,18 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.answers import Answer
 from bot.language import reply_language
+from bot.question import EmptyQuestionError, QuestionError, check_question
 from bot.render_text import render_answer_text
 from bot.settings import Settings, SettingsError, load_settings
-from index.errors import KutipError
+from index import KutipError
 
-MAX_CLI_QUESTION_CHARS = 2000
+if TYPE_CHECKING:
+    from index import BuildReport, Embedder
+
 EXAMPLES = """examples:
   kutip index                       build or refresh the index from seeds/
   kutip ask "Apa kata Putin tentang Korea Utara?"
@@ -34,7 +38,12 @@ class UsageError(Exception):
     """Raised for input the user can fix: an empty or overlong question."""
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+# Each command: (parsed arguments, settings, the embedder to use instead of loading the model).
+Command = Callable[[argparse.Namespace, Settings, "Embedder | None"], int]
+
+
+def main(argv: Sequence[str] | None = None, embedder: Embedder | None = None) -> int:
+    """Run one command; `embedder` (tests) replaces the model everywhere the command would load it."""
     # The Hub is unreachable by design: never let a library try it.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -47,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         _quiet_libraries()
-        return int(args.handler(args, settings) or 0)
+        return int(args.handler(args, settings, embedder) or 0)
     except UsageError as error:
         print(f"kutip: {error}", file=sys.stderr)
         return 2
@@ -90,14 +99,14 @@ def _quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def check_question(question: str) -> str:
-    """The stripped question; raises UsageError when empty or too long."""
-    stripped = question.strip()
-    if not stripped:
-        raise UsageError("the question is empty: ask something, e.g. kutip ask \"Siapa Putin?\"")
-    if len(stripped) > MAX_CLI_QUESTION_CHARS:
-        raise UsageError(f"the question has {len(stripped)} characters; the limit is {MAX_CLI_QUESTION_CHARS}")
-    return stripped
+def cli_question(text: str) -> str:
+    """The stripped question (see bot.question); raises UsageError when empty or too long."""
+    try:
+        return check_question(text)
+    except EmptyQuestionError:
+        raise UsageError("the question is empty: ask something, e.g. kutip ask \"Siapa Putin?\"") from None
+    except QuestionError as error:
+        raise UsageError(str(error)) from None
 
 
 def answer_json(answer: Answer) -> dict[str, object]:
@@ -122,10 +131,21 @@ def answer_json(answer: Answer) -> dict[str, object]:
     }
 
 
-def _command_index(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.startup import build_index_with_progress
+def _build_index(settings: Settings, embedder: Embedder | None, rebuild: bool = False) -> BuildReport:
+    """Refresh (or rebuild) the index with a progress bar; warnings go to stderr."""
+    from bot.progress import progress_bar
+    from bot.service import open_embedder
+    from index import refresh_index
 
-    report = build_index_with_progress(settings, rebuild=args.rebuild)
+    report = refresh_index(settings.seeds_dir, settings.data_dir, embedder or open_embedder(settings),
+                           rebuild=rebuild, progress=progress_bar, max_file_bytes=settings.max_seed_bytes)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return report
+
+
+def _command_index(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
+    report = _build_index(settings, embedder, rebuild=args.rebuild)
     state = "rebuilt" if args.rebuild else ("updated" if report.changed else "already up to date")
     print(f"index {state}: {report.articles} articles, {report.passages} passages, "
           f"{report.embedded_articles} embedded, {report.removed_articles} removed, "
@@ -133,13 +153,10 @@ def _command_index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _command_add(args: argparse.Namespace, settings: Settings) -> int:
+def _command_add(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
     import getpass
 
-    from bot.startup import build_index_with_progress
-    from index.extraction import draft_from_file
-    from index.fetching import Fetcher
-    from index.library import add_article, add_from_url
+    from index import Fetcher, add_article, add_from_url, draft_from_file
 
     source = Path(args.source)
     added_by = f"kutip add ({getpass.getuser()})"
@@ -152,26 +169,26 @@ def _command_add(args: argparse.Namespace, settings: Settings) -> int:
                           max_bytes=settings.max_fetch_bytes)
         article = add_from_url(settings.seeds_dir, fetcher, args.source, added_by)
     print(f"added {article.id}: {article.title} ({settings.seeds_dir / article.source})", file=sys.stderr)
-    build_index_with_progress(settings)
+    _build_index(settings, embedder)
     print(article.id)
     return 0
 
 
-def _command_remove(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.startup import build_index_with_progress
-    from index.library import remove_article
+def _command_remove(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
+    from index import remove_article
 
     article = remove_article(settings.seeds_dir, args.article)
     print(f"removed {article.id}: {article.title}", file=sys.stderr)
-    build_index_with_progress(settings)
+    _build_index(settings, embedder)
     return 0
 
 
-def _command_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.startup import open_service
+def _command_ask(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
+    from bot.progress import progress_bar
+    from bot.service import open_service
 
-    question = check_question(args.question) if args.question is not None else None
-    service = open_service(settings)
+    question = cli_question(args.question) if args.question is not None else None
+    service = open_service(settings, embedder, progress=progress_bar)
     if question is not None:
         answer = service.ask(question)
         text = json.dumps(answer_json(answer), ensure_ascii=False) if args.json else \
@@ -182,16 +199,32 @@ def _command_ask(args: argparse.Namespace, settings: Settings) -> int:
         if not line.strip():
             continue
         try:
-            payload = answer_json(service.ask(check_question(line)))
+            payload = answer_json(service.ask(cli_question(line)))
         except UsageError as error:
             payload = {"question": line.strip()[:100], "error": str(error)}
         print(json.dumps(payload, ensure_ascii=False), flush=True)
     return 0
 
 
-def _command_info(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.startup import describe_index
+def describe_index(settings: Settings) -> dict[str, object]:
+    """What `kutip info` shows: the manifest's model, sizes and date, and where the model lies."""
+    from bot.service import model_cache
+    from index import MODEL_DIR_NAME, read_manifest
 
+    manifest = read_manifest(settings.data_dir)
+    return {
+        "model": manifest.model_name,
+        "model_path": settings.model or str(model_cache(settings.cache_dir) / MODEL_DIR_NAME),
+        "dimension": manifest.dimension,
+        "articles": len(manifest.article_hashes),
+        "passages": manifest.passage_count,
+        "index_type": manifest.index_type,
+        "built_at": manifest.built_at,
+        "data_dir": str(settings.data_dir),
+    }
+
+
+def _command_info(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
     info = describe_index(settings)
     if args.json:
         print(json.dumps(info, ensure_ascii=False))
@@ -201,31 +234,33 @@ def _command_info(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _command_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.startup import run_eval
+def _command_eval(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
+    from bot.evaluation import run_eval
 
-    report = run_eval(settings, args.file, args.corpus, args.split)
+    report = run_eval(settings, args.file, args.corpus, args.split, embedder)
     print(json.dumps(report, indent=2))
     return 0
 
 
-def _command_chat(args: argparse.Namespace, settings: Settings) -> int:
+def _command_chat(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
     from bot.chat import run_chat
+    from bot.progress import progress_bar
+    from bot.service import open_service
 
-    return run_chat(settings, sys.stdin, sys.stdout)
+    return run_chat(settings, sys.stdin, sys.stdout, open_service(settings, embedder, progress=progress_bar))
 
 
-def _command_bot(args: argparse.Namespace, settings: Settings) -> int:
+def _command_bot(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
     from bot.app import run_bot
 
-    return run_bot(settings)
+    return run_bot(settings, embedder)
 
 
-def _command_run(args: argparse.Namespace, settings: Settings) -> int:
+def _command_run(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
     if settings.telegram_token:
-        return _command_bot(args, settings)
+        return _command_bot(args, settings, embedder)
     print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat.", file=sys.stderr)
-    return _command_chat(args, settings)
+    return _command_chat(args, settings, embedder)
 
 
 def _add_options(sub: argparse.ArgumentParser) -> None:
@@ -261,7 +296,7 @@ def _eval_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--split", help="only questions of this split (e.g. validation)")
 
 
-_COMMANDS: list[tuple[str, Callable[[argparse.Namespace, Settings], int], str]] = [
+_COMMANDS: list[tuple[str, Command, str]] = [
     ("index", _command_index, "build or refresh the index from the articles folder"),
     ("ask", _command_ask, "answer a question with quotes from the articles"),
     ("add", _command_add, "add an article from a URL or a file to seeds/added/, then refresh the index"),

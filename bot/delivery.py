@@ -57,7 +57,7 @@ class RetryPolicy:
 
     def backoff(self, failures: int) -> float:
         """The wait after the `failures`-th network failure in a row (0-based), doubling."""
-        return min(self.first_backoff * 2**failures, self.max_backoff)
+        return float(min(self.first_backoff * 2**failures, self.max_backoff))
 
 
 # For decoration such as "typing…": one attempt, since waiting for it would delay the answer.

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from bot.language import ENGLISH, INDONESIAN
-from index.articles import Article
+from index import Article
 
 _NAME = re.compile(r"(?=\b([A-Z][a-z]+ [A-Z][a-z]+)\b)")  # two-word names: "Korea Utara"
 _SPEAKER = re.compile(r"\b(?:kata|ujar|tukas|ucap|ungkap|tegas|said|says)\s+((?:[A-Z][a-z]+ ?){1,2})")

@@ -15,11 +15,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.articles import Article
-from index.errors import FetchError, LibraryError, PrivateAddressError, TooLargeError
-from index.feeds import FeedItem, parse_feed
-from index.fetching import Fetcher
-from index.library import ADDED_FOLDER, add_from_url, read_json, write_atomically
+from index import (
+    ADDED_FOLDER,
+    Article,
+    FeedItem,
+    Fetcher,
+    FetchError,
+    LibraryError,
+    PrivateAddressError,
+    TooLargeError,
+    add_from_url,
+    parse_feed,
+    read_json,
+    write_atomically,
+)
 
 log = logging.getLogger(__name__)
 SEEN_NAME = "feed-items.json"

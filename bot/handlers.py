@@ -23,7 +23,8 @@ from bot.answers import Answer
 from bot.buttons import MoreButton, ParagraphButton, parse_button
 from bot.delivery import NO_RETRY, may_have_arrived
 from bot.language import reply_language
-from bot.messages import MAX_QUESTION_CHARS, message
+from bot.messages import message
+from bot.question import MAX_QUESTION_CHARS, EmptyQuestionError, LongQuestionError, check_question
 from bot.render_html import (
     escape,
     html_to_plain,
@@ -163,14 +164,15 @@ class KutipHandlers:
 
     async def _answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
         msg = _message_of(update)
-        question = question.strip()
-        language = _language(update, question)
-        if not question:
+        language = _language(update, question.strip())
+        try:
+            question = check_question(question)
+        except EmptyQuestionError:
             example = (await asyncio.to_thread(self.service.example_questions, language))[0]
             await msg.reply_text(message(language, "empty_question", example=example))
             return
-        if len(question) > MAX_QUESTION_CHARS:
-            await msg.reply_text(message(language, "long_question", length=len(question), limit=MAX_QUESTION_CHARS))
+        except LongQuestionError as error:
+            await msg.reply_text(message(language, "long_question", length=error.length, limit=MAX_QUESTION_CHARS))
             return
         await _show_typing(context.bot, msg.chat_id)
         # Encoding and searching are CPU work: off the event loop, so other chats go on.

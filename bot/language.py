@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from index.language import ENGLISH, INDONESIAN, guess_language
+from index import ENGLISH as ENGLISH
+from index import INDONESIAN as INDONESIAN
+from index import guess_language
 
 _LANGUAGE_CODE = re.compile(r"^(?P<base>[a-z]{2,3})")
 

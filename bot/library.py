@@ -13,10 +13,15 @@ from bot.feeds import FeedPoller
 from bot.refresher import Refresher
 from bot.service import QuoteService
 from bot.settings import Settings
-from index.articles import Article
-from index.extraction import draft_from_file, draft_from_text
-from index.fetching import Fetcher
-from index.library import add_article, add_from_url, remove_article
+from index import (
+    Article,
+    Fetcher,
+    add_article,
+    add_from_url,
+    draft_from_file,
+    draft_from_text,
+    remove_article,
+)
 
 INDEX_WAIT_SECONDS = 60.0  # how long a confirmation waits for the article to be indexed
 WAIT_STEP_SECONDS = 0.05

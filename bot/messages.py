@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from bot.language import ENGLISH, INDONESIAN
 
-MAX_QUESTION_CHARS = 1000
-
 _MESSAGES: dict[str, dict[str, str]] = {
     ENGLISH: {
         "greeting": "Hi! I'm Kutip. Ask me about the articles below and I'll answer by quoting "

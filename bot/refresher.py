@@ -17,10 +17,7 @@ from collections.abc import Callable
 
 from bot.service import QuoteService
 from bot.settings import Settings
-from index.building import refresh_index
-from index.errors import KutipError
-from index.library import describe_files
-from index.store import load_index, read_manifest
+from index import KutipError, describe_files, load_index, read_manifest, refresh_index
 
 log = logging.getLogger(__name__)
 PROGRESS_LOG_SECONDS = 5.0

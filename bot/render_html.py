@@ -33,7 +33,7 @@ def render_citations_html(citations: tuple[Citation, ...], language: str, headin
         blocks += _quote_blocks(citation)
     sources = [f"<b>{escape(message(language, 'sources_heading'))}</b>"]
     sources += [source_html(first, cited, language) for first, cited in group_by_article(citations)]
-    return pack(blocks + ["\n".join(sources)])
+    return pack([*blocks, "\n".join(sources)])
 
 
 def source_html(first: Citation, cited: list[Citation], language: str) -> str:
@@ -51,7 +51,7 @@ def linked_title(title: str, url: str | None) -> str:
 def render_paragraph_html(title: str, paragraph: int, text: str, language: str) -> list[str]:
     """A cited paragraph in full, folded in an expandable blockquote."""
     heading = f"<b>{escape(message(language, 'full_paragraph', n=paragraph, title=title))}</b>"
-    return pack([heading] + _wrapped("<blockquote expandable>", "</blockquote>", text))
+    return pack([heading, *_wrapped("<blockquote expandable>", "</blockquote>", text)])
 
 
 def render_sources_html(sources: list[Source], language: str) -> list[str]:
@@ -84,7 +84,7 @@ def pack(blocks: list[str], limit: int = MAX_MESSAGE_CHARS, separator: str = "\n
             parts.append(current)
             candidate = block
         current = candidate
-    return parts + [current] if current else parts
+    return [*parts, current] if current else parts
 
 
 def _quote_blocks(citation: Citation) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -13,18 +14,32 @@ from pathlib import Path
 from bot.answers import Answer, compose_answer
 from bot.examples import candidate_questions
 from bot.settings import Settings
-from index.articles import Article
-from index.building import BuildReport, ProgressFactory, refresh_index
-from index.embedder import Embedder, load_embedder
-from index.e5_model import DEFAULT_MODEL_NAME
-from index.language import guess_language
-from index.judge import E5_READER_JUDGE, ReaderJudge, Verdict, judge_without_reader
-from index.quotes import choose_quote
-from index.reader import Reader, load_reader
-from index.relevance import decline_rule_for
-from index.search import SearchResult, Searcher
-from index.sentences import split_paragraphs
-from index.store import StoredIndex, load_index
+from index import (
+    DEFAULT_MODEL_NAME,
+    E5_READER_JUDGE,
+    Article,
+    BuildReport,
+    Embedder,
+    IndexMissingError,
+    ProgressFactory,
+    Reader,
+    ReaderJudge,
+    Searcher,
+    SearchResult,
+    StoredIndex,
+    Verdict,
+    choose_quote,
+    decline_rule_for,
+    guess_language,
+    judge_without_reader,
+    load_embedder,
+    load_index,
+    load_reader,
+    refresh_index,
+    split_paragraphs,
+)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,17 +92,16 @@ class QuoteService:
     def open(
         cls,
         settings: Settings,
-        embedder: Embedder | None = None,
+        embedder: Embedder,
         progress: ProgressFactory | None = None,
         reader: Reader | None = None,
         judge: ReaderJudge = E5_READER_JUDGE,
     ) -> tuple[QuoteService, BuildReport]:
-        """Load the model, bring the index up to date with seeds/, and load it."""
-        model = embedder or load_embedder(settings.model, model_cache(settings.cache_dir))
-        report = refresh_index(settings.seeds_dir, settings.data_dir, model, progress=progress,
+        """Bring the index up to date with seeds/, and load it (see also `open_service`)."""
+        report = refresh_index(settings.seeds_dir, settings.data_dir, embedder, progress=progress,
                                max_file_bytes=settings.max_seed_bytes)
-        stored = load_index(settings.data_dir, model.name, model.dimension)
-        return cls(stored, model, settings.top_k, reader or default_reader(model), judge), report
+        stored = load_index(settings.data_dir, embedder.name, embedder.dimension)
+        return cls(stored, embedder, settings.top_k, reader or default_reader(embedder), judge), report
 
     @classmethod
     def open_existing(
@@ -209,3 +223,33 @@ def article_key(article_id: str) -> str:
 
 def model_cache(cache_dir: Path) -> Path:
     return cache_dir / "models"
+
+
+def open_embedder(settings: Settings) -> Embedder:
+    """The model (KUTIP_MODEL, else the bundled one converted into the cache): the one place it is loaded."""
+    return load_embedder(settings.model, model_cache(settings.cache_dir))
+
+
+def open_service(
+    settings: Settings, embedder: Embedder | None = None, *, wait_for_build: bool = True,
+    progress: ProgressFactory | None = None,
+) -> QuoteService:
+    """The service over the index, built first when missing or stale; `embedder` defaults to `open_embedder`.
+
+    With `wait_for_build=False` (the bot) an index already on disk is opened as it is, however
+    stale, so that questions are answered at once while the refresher catches up; only a
+    missing index is built first.
+    """
+    embedder = embedder or open_embedder(settings)
+    if not wait_for_build:
+        try:
+            return QuoteService.open_existing(settings, embedder)
+        except IndexMissingError:
+            log.info("no index yet: building it before answering")
+    service, report = QuoteService.open(settings, embedder, progress=progress)
+    for warning in report.warnings:
+        log.warning(warning)
+    if report.changed:
+        log.info("index updated: %d articles, %d passages, %d embedded in %.1f s",
+                 report.articles, report.passages, report.embedded_articles, report.seconds)
+    return service

@@ -12,7 +12,7 @@ from dotenv import dotenv_values
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "kutip"
 DEFAULT_WEBHOOK_PORT = 8443
-DEFAULT_TOP_K = 5
+DEFAULT_TOP_K = 5  # passages retrieved per question; the library's Searcher always takes k
 DEFAULT_REFRESH_SECONDS = 10.0
 DEFAULT_FEED_SECONDS = 900.0
 DEFAULT_MAX_SEED_MB = 10.0
@@ -64,7 +64,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     if env_file is not None and env_file.is_file():
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     values.update(os.environ if environ is None else environ)
-    get = lambda name: (values.get(name) or "").strip() or None  # noqa: E731
+
+    def get(name: str) -> str | None:
+        return (values.get(name) or "").strip() or None
+
     return Settings(
         seeds_dir=Path(get("KUTIP_SEEDS_DIR") or "seeds"),
         data_dir=Path(get("KUTIP_DATA_DIR") or "data"),

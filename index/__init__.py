@@ -1,1 +1,154 @@
-"""Kutip's retrieval library: articles, passages, embeddings, FAISS and BM25 stores, search."""
+"""Kutip's retrieval library: articles, passages, embeddings, FAISS and BM25 stores, search.
+
+The names below are the library's public surface; the application (bot/) imports only these.
+Most live in modules that import heavy libraries (FAISS, bm25s and Sastrawi, torch, trafilatura),
+so each is imported on first use: `from index import ENGLISH` loads the language guesser only.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from index.errors import (
+    ArticleNotFoundError,
+    DuplicateError,
+    ExtractionError,
+    FetchError,
+    IndexCorruptError,
+    IndexIncompatibleError,
+    IndexMissingError,
+    KutipError,
+    LibraryError,
+    ModelError,
+    PrivateAddressError,
+    SeedError,
+    StoredIndexError,
+    TooLargeError,
+    UnsupportedTypeError,
+)
+
+if TYPE_CHECKING:
+    from index.articles import Article
+    from index.building import BuildReport, ProgressFactory, refresh_index
+    from index.e5 import DEFAULT_MODEL_NAME, MODEL_DIR_NAME
+    from index.embedder import Embedder, load_embedder
+    from index.evaluation import corpus_from_questions, evaluate, read_questions
+    from index.extraction import draft_from_file, draft_from_text
+    from index.feeds import FeedItem, parse_feed
+    from index.fetching import Fetcher
+    from index.judge import E5_READER_JUDGE, ReaderJudge, Verdict, judge_without_reader
+    from index.language import ENGLISH, INDONESIAN, guess_language
+    from index.library import (
+        ADDED_FOLDER,
+        add_article,
+        add_from_url,
+        describe_files,
+        read_json,
+        remove_article,
+        write_atomically,
+    )
+    from index.quotes import Quote, choose_quote
+    from index.reader import Reader, load_reader
+    from index.relevance import decline_rule_for
+    from index.search import Hit, Searcher, SearchResult
+    from index.sentences import split_paragraphs
+    from index.store import StoredIndex, load_index, read_manifest
+
+# Where each lazily imported name lives.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "index.articles": ("Article",),
+    "index.building": ("BuildReport", "ProgressFactory", "refresh_index"),
+    "index.e5": ("DEFAULT_MODEL_NAME", "MODEL_DIR_NAME"),
+    "index.embedder": ("Embedder", "load_embedder"),
+    "index.evaluation": ("corpus_from_questions", "evaluate", "read_questions"),
+    "index.extraction": ("draft_from_file", "draft_from_text"),
+    "index.feeds": ("FeedItem", "parse_feed"),
+    "index.fetching": ("Fetcher",),
+    "index.judge": ("E5_READER_JUDGE", "ReaderJudge", "Verdict", "judge_without_reader"),
+    "index.language": ("ENGLISH", "INDONESIAN", "guess_language"),
+    "index.library": (
+        "ADDED_FOLDER", "add_article", "add_from_url", "describe_files", "read_json", "remove_article",
+        "write_atomically",
+    ),
+    "index.quotes": ("Quote", "choose_quote"),
+    "index.reader": ("Reader", "load_reader"),
+    "index.relevance": ("decline_rule_for",),
+    "index.search": ("Hit", "SearchResult", "Searcher"),
+    "index.sentences": ("split_paragraphs",),
+    "index.store": ("StoredIndex", "load_index", "read_manifest"),
+}
+_HOME = {name: module for module, names in _MODULES.items() for name in names}
+
+__all__ = [
+    "ADDED_FOLDER",
+    "DEFAULT_MODEL_NAME",
+    "E5_READER_JUDGE",
+    "ENGLISH",
+    "INDONESIAN",
+    "MODEL_DIR_NAME",
+    "Article",
+    "ArticleNotFoundError",
+    "BuildReport",
+    "DuplicateError",
+    "Embedder",
+    "ExtractionError",
+    "FeedItem",
+    "FetchError",
+    "Fetcher",
+    "Hit",
+    "IndexCorruptError",
+    "IndexIncompatibleError",
+    "IndexMissingError",
+    "KutipError",
+    "LibraryError",
+    "ModelError",
+    "PrivateAddressError",
+    "ProgressFactory",
+    "Quote",
+    "Reader",
+    "ReaderJudge",
+    "SearchResult",
+    "Searcher",
+    "SeedError",
+    "StoredIndex",
+    "StoredIndexError",
+    "TooLargeError",
+    "UnsupportedTypeError",
+    "Verdict",
+    "add_article",
+    "add_from_url",
+    "choose_quote",
+    "corpus_from_questions",
+    "decline_rule_for",
+    "describe_files",
+    "draft_from_file",
+    "draft_from_text",
+    "evaluate",
+    "guess_language",
+    "judge_without_reader",
+    "load_embedder",
+    "load_index",
+    "load_reader",
+    "parse_feed",
+    "read_json",
+    "read_manifest",
+    "read_questions",
+    "refresh_index",
+    "remove_article",
+    "split_paragraphs",
+    "write_atomically",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that holds `name` on first use (PEP 562)."""
+    if name not in _HOME:
+        raise AttributeError(f"module 'index' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOME[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

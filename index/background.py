@@ -2,7 +2,7 @@
 
 multilingual-e5 gives every pair of texts a cosine around 0.7-0.85, and short questions score
 high against anything. How far the best passage stands above the best of these background
-passages says more about relevance than the cosine alone (bench/fit_decline.py measures it).
+passages says more about relevance than the cosine alone (bench/decline.py compares the two).
 """
 
 from __future__ import annotations

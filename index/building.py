@@ -12,7 +12,7 @@ import numpy as np
 from index.articles import DEFAULT_MAX_FILE_BYTES, Article, read_articles
 from index.embedder import Embedder
 from index.errors import IndexMissingError
-from index.passages import DEFAULT_MAX_TOKENS, SPLITTER_VERSION, Passage, split_passages
+from index.passages import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP, SPLITTER_VERSION, Passage, split_passages
 from index.store import (
     FORMAT_VERSION,
     Manifest,
@@ -22,7 +22,6 @@ from index.store import (
     write_index,
 )
 
-PASSAGE_OVERLAP = 1
 # Called once with the number of passages to embed, then the returned callback per batch.
 ProgressFactory = Callable[[int], Callable[[int], None]]
 
@@ -69,7 +68,7 @@ def _refresh(
 ) -> BuildReport:
     started = time.perf_counter()
     load = read_articles(seeds_dir, max_file_bytes)
-    settings = {"max_tokens": max_tokens, "overlap": PASSAGE_OVERLAP, "splitter": SPLITTER_VERSION}
+    settings = {"max_tokens": max_tokens, "overlap": DEFAULT_OVERLAP, "splitter": SPLITTER_VERSION}
     current = None if rebuild else _current_index(data_dir, embedder)
     old = current.manifest if current is not None and current.manifest.passage_settings == settings else None
     old_hashes = old.article_hashes if old is not None else {}

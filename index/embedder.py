@@ -8,10 +8,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from index.e5.tokenizer import MAX_SEQ_LENGTH  # when a model does not say: BERT's 512 positions
 from index.errors import ModelError
 
 DEFAULT_BATCH_SIZE = 32
-DEFAULT_MAX_SEQ_LENGTH = 512  # when a model does not say; BERT-style encoders stop there
 ProgressCallback = Callable[[int], None]
 
 
@@ -49,7 +49,7 @@ class SentenceTransformerEmbedder:
             ) from error
         self.name = name or str(model)
         self.dimension = int(self._model.get_embedding_dimension() or 0)
-        self.max_tokens = int(self._model.max_seq_length or DEFAULT_MAX_SEQ_LENGTH)
+        self.max_tokens = int(self._model.max_seq_length or MAX_SEQ_LENGTH)
         self._document_prompt = self._model.prompts.get("document") or ""
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -96,7 +96,7 @@ class SentenceTransformerEmbedder:
         import torch
 
         with torch.inference_mode():
-            output = self._model[0].auto_model(
+            output = self._model[0].auto_model(  # type: ignore[operator]
                 input_ids=torch.tensor(input_ids), attention_mask=torch.tensor(mask), output_hidden_states=True
             )
             states = torch.stack([output.hidden_states[layer] for layer in layers], dim=2)
@@ -107,6 +107,6 @@ def load_embedder(model: str | None, cache_dir: Path) -> Embedder:
     """The configured model, or the bundled multilingual-e5-small when `model` is empty."""
     if model:
         return SentenceTransformerEmbedder(model)
-    from index.e5_model import DEFAULT_MODEL_NAME, ensure_e5_model
+    from index.e5.model import DEFAULT_MODEL_NAME, ensure_e5_model
 
     return SentenceTransformerEmbedder(ensure_e5_model(cache_dir), name=DEFAULT_MODEL_NAME)

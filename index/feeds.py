@@ -9,6 +9,7 @@ import feedparser
 
 from index.errors import FetchError
 
+
 @dataclass(frozen=True)
 class FeedItem:
     """One entry of a feed: `key` (its guid, else its link) says whether it was seen before."""

@@ -64,12 +64,11 @@ class _GuardedBackend(httpcore.SyncBackend):
         except socket.gaierror as error:
             raise FetchError(f"cannot resolve {host} ({error.strerror})") from None
         addresses = [str(info[4][0]) for info in found]
-        if not self.allow_private:
-            if blocked := [a for a in addresses if not is_public_address(a)]:
-                raise PrivateAddressError(
-                    f"{host} resolves to {blocked[0]}, a private or local address: refused "
-                    "(set KUTIP_ALLOW_PRIVATE_URLS=1 to allow intranet addresses)"
-                )
+        if not self.allow_private and (blocked := [a for a in addresses if not is_public_address(a)]):
+            raise PrivateAddressError(
+                f"{host} resolves to {blocked[0]}, a private or local address: refused "
+                "(set KUTIP_ALLOW_PRIVATE_URLS=1 to allow intranet addresses)"
+            )
         return addresses[0]
 
 

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from index.lexical import WORD_PATTERN
+from index.sentences import WORD_PATTERN
 
 INDONESIAN = "id"
 ENGLISH = "en"
 _INDONESIAN_WORDS = frozenset(
-    "apa apakah siapa siapakah kapan kapankah dimana di mana bagaimana mengapa kenapa berapa "
-    "yang dan dengan untuk dari ke pada dalam tidak bukan ini itu adalah akan sudah telah "
-    "oleh atas tentang saja juga karena menurut kata bisa ada".split()
+    ["apa", "apakah", "siapa", "siapakah", "kapan", "kapankah", "dimana", "di", "mana", "bagaimana", "mengapa", "kenapa", "berapa", "yang", "dan", "dengan", "untuk", "dari", "ke", "pada", "dalam", "tidak", "bukan", "ini", "itu", "adalah", "akan", "sudah", "telah", "oleh", "atas", "tentang", "saja", "juga", "karena", "menurut", "kata", "bisa", "ada"]
 )
 _ENGLISH_WORDS = frozenset(
-    "what who whom when where why how which is are was were the a an and of to in on for with "
-    "did does do about say said says from by not this that will has have".split()
+    ["what", "who", "whom", "when", "where", "why", "how", "which", "is", "are", "was", "were", "the", "a", "an", "and", "of", "to", "in", "on", "for", "with", "did", "does", "do", "about", "say", "said", "says", "from", "by", "not", "this", "that", "will", "has", "have"]
 )
 
 

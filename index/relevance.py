@@ -47,7 +47,7 @@ LEXICAL_DECLINE_RULE = DeclineRule(contrast=math.inf, covered_contrast=-math.inf
 
 
 def decline_rule_for(model_name: str) -> DeclineRule:
-    from index.e5_model import DEFAULT_MODEL_NAME
+    from index.e5.model import DEFAULT_MODEL_NAME
 
     return E5_DECLINE_RULE if model_name == DEFAULT_MODEL_NAME else LEXICAL_DECLINE_RULE
 

@@ -13,7 +13,8 @@ from index.lexical import tokenize
 from index.passages import Passage
 from index.store import StoredIndex
 
-# Weight of the dense score in the mix; tuned on the FacQA train questions (bench/tune_fusion.py).
+# Weight of the dense score in the mix: the best MRR@10 on the FacQA train questions in
+# bench/retrieval.py's sweep (0.0 to 1.0 in steps of 0.1; bench/results/retrieval.json).
 DEFAULT_DENSE_WEIGHT = 0.5
 CANDIDATES = 100  # per retriever, as in the eval README's reference figures
 
@@ -41,7 +42,8 @@ class SearchResult:
 
     def similarity(self, vectors: np.ndarray) -> np.ndarray:
         """Cosine of the question with each of `vectors` (normalised, as the embedder makes them)."""
-        return vectors @ self.query_vector
+        cosines: np.ndarray = vectors @ self.query_vector
+        return cosines
 
 
 class Searcher:
@@ -55,10 +57,10 @@ class Searcher:
         self.dense_weight = dense_weight
         self._background = embedder.encode_documents(BACKGROUND_PASSAGES)
 
-    def search(self, question: str, k: int = 5) -> SearchResult:
+    def search(self, question: str, k: int) -> SearchResult:
         return self.search_encoded(question, self.embedder.encode_queries([question])[0], k)
 
-    def search_many(self, questions: Sequence[str], k: int = 5) -> list[SearchResult]:
+    def search_many(self, questions: Sequence[str], k: int) -> list[SearchResult]:
         """Like `search` for each question, encoding them in one batch."""
         if not questions:
             return []

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+WORD_PATTERN = re.compile(r"\w+", re.UNICODE)  # a word, for BM25 and for guessing the language
+
 # Abbreviations normally followed by a name, number or more of the sentence; compared
 # lowercased and without the dot. List closers such as `dll.`, `dsb.`, `tsb.` and `etc.` are
 # deliberately absent: they often end a sentence, and the lowercase rule already keeps

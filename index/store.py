@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import faiss
@@ -108,7 +108,7 @@ def write_index(
     LexicalIndex.build([passage.text for passage in passages]).save(folder / LEXICAL_NAME)
     files = {path.relative_to(folder).as_posix(): _sha256(path) for path in _files_in(folder)}
     written = Manifest(**{**asdict(manifest), "generation": generation, "files": files,
-                          "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+                          "built_at": datetime.now(UTC).isoformat(timespec="seconds")})
     _replace_json(data_dir / MANIFEST_NAME, asdict(written))
     _remove_other_generations(data_dir, keep=generation)
     return written

@@ -1,22 +1,45 @@
-"""Shared fixtures: a seeds folder, the fake embedder, settings pointing at temporary folders."""
+"""Shared fixtures: a clean environment, a seeds folder, the fake embedder, settings in temporary folders.
+
+Tests under tests/e2e/ are marked `e2e` here, by folder.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
 import shutil
-import sys
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from telegram.ext import Application
 
-TESTS = Path(__file__).parent
-ROOT = TESTS.parent
-sys.path.insert(0, str(TESTS))  # the helpers next to the tests: fake_embedder, fake_telegram
+from bot.app import build_application
+from bot.service import QuoteService
+from bot.settings import Settings
+from tests.helpers import SEED
+from tests.helpers.bot_driver import polling
+from tests.helpers.fake_embedder import FakeEmbedder
+from tests.helpers.fake_telegram import FakeTelegram
 
-from fake_embedder import FakeEmbedder  # noqa: E402
+E2E = Path(__file__).parent / "e2e"
+# What a deployment sets; a developer's own .env or shell must not leak into any test.
+DEPLOYMENT_VARIABLES = ("TELEGRAM_", "KUTIP_", "WEBHOOK_")
 
-from bot.settings import Settings  # noqa: E402
 
-SEED = ROOT / "seeds" / "000_fa119bf131a3472f.txt"
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if E2E in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unset every TELEGRAM_*, KUTIP_* and WEBHOOK_* variable for the test."""
+    for name in list(os.environ):
+        if name.startswith(DEPLOYMENT_VARIABLES):
+            monkeypatch.delenv(name)
 
 
 @pytest.fixture
@@ -38,27 +61,37 @@ def settings(seeds: Path, tmp_path: Path) -> Settings:
     return Settings(seeds_dir=seeds, data_dir=tmp_path / "data", cache_dir=tmp_path / "cache")
 
 
-@pytest.fixture(scope="session")
-def real_embedder():  # type: ignore[no-untyped-def]
-    """The bundled multilingual-e5-small, converted once into the user's cache."""
-    import os
-
-    from bot.service import model_cache
-    from bot.settings import DEFAULT_CACHE_DIR
-    from index.embedder import load_embedder
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    cache = Path(os.environ.get("KUTIP_CACHE_DIR") or DEFAULT_CACHE_DIR)
-    return load_embedder(None, model_cache(cache))
+@pytest.fixture
+def fake_privacy() -> bool:
+    return True  # Telegram's default; a test overrides this fixture to turn it off
 
 
-@pytest.fixture(scope="session")
-def real_service(real_embedder, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """The quote service over the real seed, with the real model."""
-    from bot.service import QuoteService
+@pytest.fixture
+async def fake(fake_privacy: bool) -> AsyncIterator[FakeTelegram]:
+    """The fake Bot API server on 127.0.0.1."""
+    async with FakeTelegram(privacy_mode=fake_privacy) as server:
+        yield server
 
-    root = tmp_path_factory.mktemp("real")
-    (root / "seeds").mkdir()
-    shutil.copy(SEED, root / "seeds" / SEED.name)
-    settings = Settings(seeds_dir=root / "seeds", data_dir=root / "data", cache_dir=root / "cache")
-    return QuoteService.open(settings, real_embedder)[0]
+
+@pytest.fixture
+def service(settings: Settings, embedder: FakeEmbedder) -> QuoteService:
+    """The quote service over the real seed article, with the fake embedder (tests/e2e: the real model)."""
+    return QuoteService.open(settings, embedder)[0]
+
+
+@pytest.fixture
+def bot_settings(settings: Settings, fake: FakeTelegram) -> Settings:
+    return replace(settings, telegram_token=fake.token, telegram_api_base_url=fake.base_url)
+
+
+@pytest.fixture
+async def bot(
+    service: QuoteService, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[Application]:
+    """Kutip over `service`, polling the fake; fails the test if a handler crashed."""
+    async with polling(build_application(service, bot_settings)) as application:
+        yield application
+    crashes = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not crashes, crashes
+
+

@@ -169,7 +169,7 @@ def main() -> None:
     parameters = sum(p.numel() for p in head.parameters())
     metadata = {"epoch": str(best[2]), "validation": json.dumps(best[1]), "parameters": str(parameters),
                 "training": json.dumps({"epochs": args.epochs, "batch": BATCH, "lr": LEARNING_RATE,
-                                        "examples": int(len(train_rows)), "config": asdict(head.config)})}
+                                        "examples": len(train_rows), "config": asdict(head.config)})}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save_head(head.eval(), args.out, metadata)
     print(f"kept epoch {best[2]} ({parameters} parameters) -> {args.out}")

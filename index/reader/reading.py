@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from index.reader.head import LAYERS, ReaderHead, load_head
+from index.reader.head import ReaderHead, load_head
 from index.reader.pairs import Pair, make_pairs, pad_batch
 
 DEFAULT_HEAD_PATH = Path(__file__).parent / "weights" / "reader.safetensors"

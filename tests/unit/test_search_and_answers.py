@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
 import pytest
-from fake_embedder import FakeEmbedder
 
 from bot.service import QuoteService
 from bot.settings import Settings
 from index.building import refresh_index
-from index.search import Searcher
 from index.store import load_index
+from tests.helpers.fake_embedder import FakeEmbedder
 
 CORPUS = [
     {"id": "rice", "title": "Harga beras", "text": "Harga beras di Jakarta naik tajam pekan ini. Pedagang mengeluh."},
@@ -42,7 +42,7 @@ def test_the_article_that_holds_the_answer_comes_first(corpus_service: QuoteServ
     hits = corpus_service.searcher.search(question, k=4).hits
     assert hits[0].passage.article_id == expected
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
-    assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+    assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
 
 
 def test_quotes_are_exact_article_text_with_paragraphs(corpus_service: QuoteService) -> None:

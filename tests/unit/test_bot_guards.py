@@ -16,8 +16,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from fake_embedder import FakeEmbedder
-from fake_telegram import FakeTelegram
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application
@@ -25,10 +23,12 @@ from bot.buttons import MoreButton, ParagraphButton, parse_button
 from bot.delivery import RetryPolicy
 from bot.service import QuoteService
 from bot.settings import Settings
+from tests.helpers import SEED
+from tests.helpers.fake_embedder import FakeEmbedder
+from tests.helpers.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.timeout(30)
 
-SEED = Path(__file__).parent.parent / "seeds" / "000_fa119bf131a3472f.txt"
 USER = 1001
 GROUP = -1_001_234_567_890
 OTHER_GROUP = -1_009_999_999_999
@@ -147,7 +147,7 @@ async def test_the_webhook_secret_never_appears_in_the_logs(fake: FakeTelegram, 
         **({"WEBHOOK_SECRET_TOKEN": "kutip-webhook-secret_1"} if configured else {}),
     )  # fmt: skip
     # No model is needed to register a webhook: a stub service keeps the run near one second.
-    code = "import sys; from bot import app, cli; app.open_service = lambda settings: None; sys.exit(cli.main(['bot']))"
+    code = "import sys; from bot import app, cli; app.open_service = lambda *args, **kwargs: None; sys.exit(cli.main(['bot']))"
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", code, cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from telegram import Chat, Message, Update
 
@@ -11,7 +11,7 @@ from bot.app import PerChatProcessor
 
 
 def update_in(chat_id: int, update_id: int) -> Update:
-    message = Message(update_id, datetime.now(timezone.utc), Chat(chat_id, Chat.PRIVATE), text="q")
+    message = Message(update_id, datetime.now(UTC), Chat(chat_id, Chat.PRIVATE), text="q")
     return Update(update_id, message=message)
 
 

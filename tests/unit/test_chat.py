@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import io
 
-from fake_embedder import FakeEmbedder
-
 from bot.chat import run_chat
 from bot.service import QuoteService
 from bot.settings import Settings
+from tests.helpers.fake_embedder import FakeEmbedder
 
 
 def test_chat_answers_lists_sources_refuses_huge_input_and_quits(settings: Settings, embedder: FakeEmbedder) -> None:

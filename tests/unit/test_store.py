@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_embedder import FakeEmbedder
 
 from index import store
 from index.building import refresh_index
 from index.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
 from index.store import load_index, read_manifest
+from tests.helpers.fake_embedder import FakeEmbedder
 
 
 def write_article(seeds: Path, name: str, text: str) -> None:

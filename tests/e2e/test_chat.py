@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SEED
+
+from tests.helpers import SEED
 
 pytestmark = pytest.mark.e2e
 

@@ -11,8 +11,7 @@ import pytest
 
 from index.articles import Article, clean_text, derive_title, read_articles, shorten
 from index.errors import SeedError
-
-SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_fa119bf131a3472f.txt"
+from tests.helpers import SEED
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fake_embedder import FakeEmbedder
-from news_server import NewsServer, news_page, rss_feed
 
 from bot.feeds import FeedPoller
 from bot.refresher import Refresher
@@ -34,21 +32,10 @@ from index.errors import (
 from index.extraction import Draft, draft_from_file, draft_from_text, extract_html
 from index.fetching import Fetcher
 from index.library import add_article, add_from_url, remove_article
+from tests.helpers.fake_embedder import FakeEmbedder
+from tests.helpers.news_server import DAM, FLOOD, NewsServer, news_page, rss_feed
 
 pytestmark = pytest.mark.timeout(30)
-
-FLOOD = [
-    "Banjir setinggi satu meter merendam ribuan rumah di Bekasi pada Kamis pagi, kata Badan "
-    "Penanggulangan Bencana Daerah setempat.",
-    "Wali Kota Bekasi Tri Adhianto mengatakan sebanyak 4.200 warga mengungsi ke masjid dan sekolah terdekat.",
-    "Hujan deras sejak Rabu malam membuat Kali Bekasi meluap hingga ke permukiman warga.",
-]
-DAM = [
-    "Bendungan Sukamahi di Bogor mulai diisi air pada Senin setelah pembangunan selama empat tahun.",
-    "Kementerian Pekerjaan Umum menyebut bendungan kering itu mampu menahan 1,68 juta meter kubik air banjir.",
-    "Warga sekitar berharap banjir kiriman ke Jakarta berkurang pada musim hujan tahun ini.",
-]
-
 
 @pytest.fixture
 def site() -> Iterator[NewsServer]:
@@ -259,6 +246,6 @@ def test_each_feed_item_is_added_once_with_the_feeds_title_and_date(
     assert (article.title, article.published, article.url) == ("Banjir merendam Bekasi", "2026-11-21", flood)
     assert poller.poll_once() == [] and requested == [1]
     remove_article(seeds, article.id)
-    site.page("/rss", rss_feed(items + [{"title": "Bendungan Sukamahi diisi", "link": dam}]), kind="application/rss+xml")
+    site.page("/rss", rss_feed([*items, {"title": "Bendungan Sukamahi diisi", "link": dam}]), kind="application/rss+xml")
     assert [a.title for a in poller.poll_once()] == ["Bendungan Sukamahi diisi"], "a removed item stays removed"
     assert poller.status[feed].items == 2 and poller.status[feed].added == 2

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
-from pathlib import Path
 
 import pytest
 
 from index.articles import Article, read_articles
 from index.passages import Passage, Sentence, locate_sentences, split_passages
-
-SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_fa119bf131a3472f.txt"
+from tests.helpers import SEED
 
 # Five three-word sentences over three paragraphs.
 FIVE = (
@@ -123,7 +122,7 @@ def test_seed_windows_cover_every_sentence_within_budget(
     passages = split_passages(seed_article, count_words, max_tokens, overlap)
     covered = {s for p in passages for s in p.sentences}
     assert covered == set(locate_sentences(seed_article.text))
-    for previous, current in zip(passages, passages[1:]):
+    for previous, current in itertools.pairwise(passages):
         assert current.sentences[0].start > previous.sentences[0].start
         assert current.end > previous.end  # never a subset of the window before
     for passage in passages:

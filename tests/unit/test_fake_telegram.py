@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from fake_telegram import FakeTelegram
+from tests.helpers.fake_telegram import FakeTelegram
 
 USER = 1001
 pytestmark = pytest.mark.timeout(10)

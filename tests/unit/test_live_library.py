@@ -1,35 +1,27 @@
-"""End to end: admins grow the library from Telegram while the bot answers; seeds/ and feeds change under it.
+"""Admins grow the library from Telegram while the bot answers; seeds/ and feeds change under it.
 
 The real application polling the fake Bot API (updates, getFile, file downloads) through PTB's
-client, a local news site with an RSS feed on 127.0.0.1, and the fake embedder; the last test
-repeats the link-to-answer path with the real model.
+client, a local news site with an RSS feed on 127.0.0.1, and the fake embedder
+(tests/e2e/test_live_library.py repeats the link-to-answer path with the real model).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from fake_embedder import FakeEmbedder
-from fake_telegram import FakeTelegram, SentMessage
-from news_server import NewsServer, news_page, rss_feed
-from test_library import DAM, FLOOD
 
-from bot.app import ALLOWED_UPDATES, build_application
-from bot.library import LiveLibrary
-from bot.service import QuoteService
 from bot.settings import Settings
-from index.embedder import Embedder
+from tests.helpers.bot_driver import ADMIN, USER, quoted, running, say
+from tests.helpers.fake_embedder import FakeEmbedder
+from tests.helpers.fake_telegram import FakeTelegram
+from tests.helpers.news_server import DAM, FLOOD, NewsServer, news_page, rss_feed
 
 pytestmark = pytest.mark.timeout(60)
 
-ADMIN = 2002
-USER = 1001
 MARKET = [
     "Harga cabai rawit di Pasar Induk Kramat Jati naik menjadi Rp 95.000 per kilogram pekan ini.",
     "Pedagang menyebut pasokan dari Jawa Tengah berkurang karena gagal panen akibat hujan.",
@@ -74,41 +66,6 @@ def live_settings(settings: Settings, fake: FakeTelegram, site: NewsServer) -> S
     )  # fmt: skip
 
 
-@asynccontextmanager
-async def running(settings: Settings, embedder: Embedder) -> AsyncIterator[QuoteService]:
-    """`kutip bot` as run_bot starts it: the service, its live library and long polling."""
-    service = QuoteService.open(settings, embedder)[0]
-    library = LiveLibrary(service, settings)
-    async with build_application(service, settings, library=library) as application:
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0, allowed_updates=ALLOWED_UPDATES)
-        library.start()
-        try:
-            yield service
-        finally:
-            library.stop()
-            await application.updater.stop()
-            await application.stop()
-
-
-async def say(fake: FakeTelegram, chat_id: int, text: str, timeout: float = 10.0) -> SentMessage:
-    """A user writes `text`; the bot's reply."""
-    update = fake.push_message(chat_id, text)
-    [reply] = await fake.wait_for_replies(chat_id, update["message"]["message_id"], timeout=timeout)
-    return reply
-
-
-async def quoted(fake: FakeTelegram, question: str, sentence: str, within: float = 10.0) -> bool:
-    """Whether `question` gets `sentence` quoted, asking again until `within` seconds have passed."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        answer = await say(fake, USER, question)
-        if any(sentence in quote for quote in answer.spans("blockquote")):
-            return True
-    return False
-
-
 def seed_files(seeds: Path) -> list[str]:
     return sorted(p.relative_to(seeds).as_posix() for p in seeds.rglob("*") if p.is_file() and p.suffix == ".md")
 
@@ -117,7 +74,7 @@ async def test_the_library_grows_and_shrinks_while_the_bot_answers(
     fake: FakeTelegram, site: NewsServer, live_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     seeds = live_settings.seeds_dir
-    async with running(live_settings, FakeEmbedder()) as service:
+    async with running(live_settings, FakeEmbedder()):
         # An admin sends a link.
         reply = await say(fake, ADMIN, site.page("/banjir", news_page("Banjir merendam Bekasi", FLOOD)))
         assert reply.text.startswith("Added “Banjir merendam Bekasi”: ") and "You can ask about it now." in reply.text
@@ -191,15 +148,3 @@ async def test_admins_get_clear_reasons_when_an_article_cannot_be_added(
         assert replies[2].text == "That is larger than the 0.0476837 MB limit."
         assert (await say(fake, ADMIN, "/add")).text.startswith("To add an article, send me its link")
         assert site.requests == []
-
-
-@pytest.mark.e2e
-async def test_a_link_sent_by_an_admin_is_answered_with_the_real_model(
-    fake: FakeTelegram, site: NewsServer, live_settings: Settings, real_embedder: Embedder
-) -> None:
-    started = time.monotonic()
-    async with running(replace(live_settings, feeds=()), real_embedder):
-        reply = await say(fake, ADMIN, site.page("/banjir", news_page("Banjir merendam Bekasi", FLOOD)), timeout=30)
-        assert reply.text.startswith("Added “Banjir merendam Bekasi”")
-        assert await quoted(fake, "Berapa warga Bekasi yang mengungsi?", "4.200 warga", within=5)
-    assert time.monotonic() - started < 60

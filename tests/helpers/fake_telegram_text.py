@@ -11,8 +11,7 @@ MAX_TEXT_LENGTH = 4096  # UTF-16 code units, counted after entity parsing
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_ENTITIES = 100  # tdlib drops formatting entities beyond this, silently
 BUTTON_ACTIONS = frozenset(
-    "url callback_data web_app login_url switch_inline_query switch_inline_query_current_chat "
-    "switch_inline_query_chosen_chat copy_text callback_game pay".split()
+    ["url", "callback_data", "web_app", "login_url", "switch_inline_query", "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text", "callback_game", "pay"]
 )
 
 
@@ -36,7 +35,7 @@ def entity_text(text: str, entity: Mapping[str, Any]) -> str:
 # code-point "start"/"end" and converted to the Bot API's UTF-16 offsets at the very end.
 
 HTML_TAGS = frozenset(
-    "a b strong i em s strike del u ins tg-spoiler tg-emoji span pre code blockquote".split()
+    ["a", "b", "strong", "i", "em", "s", "strike", "del", "u", "ins", "tg-spoiler", "tg-emoji", "span", "pre", "code", "blockquote"]
 )
 SIMPLE_TAGS = {
     "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
@@ -53,8 +52,7 @@ PRIORITY = {
     "custom_emoji": 99, "expandable_blockquote": 0,
 }  # fmt: skip
 USER_ENTITY_TYPES = frozenset(
-    "bold italic underline strikethrough spoiler code pre text_link text_mention custom_emoji "
-    "blockquote expandable_blockquote".split()
+    ["bold", "italic", "underline", "strikethrough", "spoiler", "code", "pre", "text_link", "text_mention", "custom_emoji", "blockquote", "expandable_blockquote"]
 )
 NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 ENTITY_RE = re.compile(r"&(?:#x([0-9a-fA-F]*)|#([0-9]*)|([A-Za-z]*))(;?)")
@@ -176,7 +174,7 @@ class _HtmlParser:
             value, i = self.quoted(i)
         else:
             token_start = i
-            while self.at(i).isascii() and self.at(i).isalnum() or self.at(i) in (".", "-"):
+            while (self.at(i).isascii() and self.at(i).isalnum()) or self.at(i) in (".", "-"):
                 i += 1
             value = self.src[token_start:i].lower()
             if not _space(self.at(i)) and self.at(i) != ">":
@@ -251,7 +249,7 @@ class _HtmlParser:
 
 
 def _tag_argument(tag: str, name: str, value: str, current: str) -> str:
-    if tag == "a" and name == "href" or tag == "tg-emoji" and name == "emoji-id":
+    if (tag == "a" and name == "href") or (tag == "tg-emoji" and name == "emoji-id"):
         return value
     if tag == "code" and name == "class" and value.startswith("language-"):
         return value[len("language-") :]
@@ -312,7 +310,7 @@ def _find_commands(text: str) -> list[tuple[int, int]]:
     for match in COMMAND_RE.finditer(text):
         command, target = match.group(1), match.group(2)
         after = _next_char(text, match.end())
-        if not 1 <= len(command) <= 64 or target is not None and not 3 <= len(target) - 1 <= 32:
+        if not 1 <= len(command) <= 64 or (target is not None and not 3 <= len(target) - 1 <= 32):
             continue
         if not re.match(r"[\w/<>]", after):
             found.append(match.span())

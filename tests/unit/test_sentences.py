@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from index.sentences import Span, split_paragraphs, split_sentences
-
-SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_fa119bf131a3472f.txt"
+from tests.helpers import SEED
 
 
 def sentences(text: str) -> list[str]:
