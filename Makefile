@@ -48,7 +48,8 @@ lint: install
 
 # Needs ../shared/eval (the team's eval data); writes bench/results/*.json.
 bench: install
-	cd bench && ../$(BIN)/python retrieval.py && ../$(BIN)/python decline.py && ../$(BIN)/python speed.py && ../$(BIN)/python library.py
+	cd bench && for script in retrieval decline tune_judge reader seed_answers speed library; do \
+		../$(BIN)/python $$script.py || exit 1; done
 
 # Rebuilds index/reader/weights/reader.safetensors from ../shared/eval (see its MODEL_CARD.md):
 # encoder states for every example once, then the head's epochs.
