@@ -28,6 +28,7 @@ from index import (
     SearchResult,
     StoredIndex,
     Verdict,
+    asks_for_a_fact,
     choose_quote,
     decline_rule_for,
     guess_language,
@@ -164,13 +165,15 @@ class QuoteService:
             return Verdict(False, ())
         read = result.hits[: self.judge.read_depth]
         readings = self.reader.read(result.question, [hit.passage.text for hit in read])
-        return self.judge.judge(result, readings, lexical, self._cross_language(result))
+        return self.judge.judge(result, readings, lexical, self._reader_knows(result))
 
-    def _cross_language(self, result: SearchResult) -> bool:
-        """Whether the question is in another language than the best passage's article."""
+    def _reader_knows(self, result: SearchResult) -> bool:
+        """Whether the question is like those the reader learnt from: a factoid question in the
+        language of the best passage's article."""
         best = result.hits[0].passage
         article_language = self.stored.articles[best.article_id].lang or guess_language(best.text)
-        return guess_language(result.question, default=article_language) != article_language
+        same_language = guess_language(result.question, default=article_language) == article_language
+        return same_language and asks_for_a_fact(result.question)
 
     def _answer(self, result: SearchResult) -> Answer:
         verdict = self.judge_result(result)

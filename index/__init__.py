@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from index.feeds import FeedItem, parse_feed
     from index.fetching import Fetcher
     from index.judge import E5_READER_JUDGE, ReaderJudge, Verdict, judge_without_reader
-    from index.language import ENGLISH, INDONESIAN, guess_language
+    from index.language import ENGLISH, INDONESIAN, asks_for_a_fact, guess_language
     from index.library import (
         ADDED_FOLDER,
         add_article,
@@ -66,7 +66,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "index.feeds": ("FeedItem", "parse_feed"),
     "index.fetching": ("Fetcher",),
     "index.judge": ("E5_READER_JUDGE", "ReaderJudge", "Verdict", "judge_without_reader"),
-    "index.language": ("ENGLISH", "INDONESIAN", "guess_language"),
+    "index.language": ("ENGLISH", "INDONESIAN", "asks_for_a_fact", "guess_language"),
     "index.library": (
         "ADDED_FOLDER", "add_article", "add_from_url", "describe_files", "read_json", "remove_article",
         "write_atomically",
@@ -118,6 +118,7 @@ __all__ = [
     "Verdict",
     "add_article",
     "add_from_url",
+    "asks_for_a_fact",
     "choose_quote",
     "corpus_from_questions",
     "decline_rule_for",

@@ -3,8 +3,9 @@
 Two gates, cheapest first. The off-topic gate (`relevance.DeclineRule`) compares the best
 cosine with unrelated background passages and needs no reading. Then the reader's
 answerability decides: near-misses, on topic but without the answer, are declined here.
-The reader learnt from Indonesian questions only; for a question in another language than
-the passage its answerability runs low, so there the retrieval rule may also let it through.
+The reader learnt from Indonesian factoid questions (FacQA, IDK-MRC): for a question in
+another language than the passage, or one that asks for an explanation or for what someone
+said, its answerability runs low, so there the retrieval rule may also let it through.
 Passages are ordered by reader confidence mixed with their retrieval score.
 """
 
@@ -45,13 +46,13 @@ class ReaderJudge:
     reader_weight: float  # share of the reader in the ordering score, the rest retrieval
     read_depth: int       # how many of the best hits are read
     span_probability: float  # a span at least this probable is shown as the answer
-    cross_language: DeclineRule  # what else answers a question in another language
+    unfamiliar: DeclineRule  # what else answers a question unlike those the reader learnt from
 
     def passes_gate(self, result: SearchResult, lexical: LexicalIndex) -> bool:
         return self.gate.answers(result, lexical)
 
     def judge(
-        self, result: SearchResult, readings: Sequence[Reading], lexical: LexicalIndex, cross_language: bool = False
+        self, result: SearchResult, readings: Sequence[Reading], lexical: LexicalIndex, familiar: bool = True
     ) -> Verdict:
         judged = [
             Judged(hit, reading, self.reader_weight * reading.answerable + (1 - self.reader_weight) * hit.score)
@@ -60,7 +61,7 @@ class ReaderJudge:
         unread = [Judged(hit, None, (1 - self.reader_weight) * hit.score) for hit in result.hits[len(readings):]]
         ranked = sorted(judged, key=lambda j: -j.confidence) + unread
         answered = any(r.answerable >= self.answerable for r in readings) or (
-            cross_language and self.cross_language.answers(result, lexical))
+            not familiar and self.unfamiliar.answers(result, lexical))
         return Verdict(answered, tuple(ranked))
 
 
@@ -82,5 +83,5 @@ E5_READER_JUDGE = ReaderJudge(
     reader_weight=0.25,
     read_depth=4,
     span_probability=0.1,
-    cross_language=E5_DECLINE_RULE,
+    unfamiliar=E5_DECLINE_RULE,
 )

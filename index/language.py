@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from index.sentences import WORD_PATTERN
 
 INDONESIAN = "id"
@@ -23,3 +25,19 @@ def guess_language(text: str, default: str = INDONESIAN) -> str:
     if indonesian == english:
         return default
     return INDONESIAN if indonesian > english else ENGLISH
+
+
+# Questions that ask for an explanation or a statement rather than a fact (a name, a place, a
+# date, a number): the reader learnt from FacQA and IDK-MRC, which are almost all factoid.
+_OPEN_QUESTION = re.compile(
+    r"\b(mengapa|kenapa|bagaimana|apa\s+kata|apa\s+yang\s+(dikatakan|disampaikan|diserukan|diusulkan)"
+    r"|apa\s+(pendapat|tanggapan|komentar|sikap)|jelaskan|ceritakan|why|explain|describe"
+    r"|how(?!\s+(many|much|old|long|tall|far|big|large|often))"
+    r"|what\s+(did|does|do|has|have)\s+.+\s+(say|said|think|call\s+for|propose|want))\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_a_fact(question: str) -> bool:
+    """Whether `question` asks for a fact rather than an explanation or what someone said."""
+    return _OPEN_QUESTION.search(question) is None

@@ -14,8 +14,8 @@ from index.relevance import LEXICAL_DECLINE_RULE
 from tests.helpers.fake_embedder import FakeEmbedder
 from tests.helpers.fake_reader import FakeReader
 
-# The fake embedder's cosines mean nothing against e5's background passages: gate on words.
-WORD_GATE_JUDGE: ReaderJudge = replace(E5_READER_JUDGE, gate=LEXICAL_DECLINE_RULE)
+# The fake embedder's cosines mean nothing against e5's background passages: rules on words.
+WORD_GATE_JUDGE: ReaderJudge = replace(E5_READER_JUDGE, gate=LEXICAL_DECLINE_RULE, unfamiliar=LEXICAL_DECLINE_RULE)
 
 
 def open_service(settings: Settings, reader: FakeReader) -> QuoteService:
@@ -93,3 +93,19 @@ def test_a_service_without_reader_still_answers_with_words(settings: Settings, q
     answer = service.ask("Putin menyalahkan Amerika Serikat atas kebuntuan negosiasi nuklir" + question)
     assert answer.citations[0].quote.startswith("Vladimir Putin menyalahkan Amerika Serikat (AS)")
     assert answer.citations[0].answer is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Apa kata Putin tentang sanksi terhadap Korea Utara?", "Who did Vladimir Putin blame for the Korea Utara sanksi?"],
+)
+def test_questions_unlike_the_readers_training_may_pass_on_retrieval(settings: Settings, question: str) -> None:
+    reader = FakeReader({})  # the reader finds no answer anywhere
+    answer = open_service(settings, reader).ask(question)
+    assert reader.read_calls and answer.answered
+    assert answer.citations[0].answer is None
+
+
+def test_a_factoid_question_in_the_articles_language_is_left_to_the_reader(settings: Settings) -> None:
+    answer = open_service(settings, FakeReader({})).ask("Siapa yang disalahkan Putin atas kebuntuan negosiasi nuklir?")
+    assert not answer.answered
