@@ -97,7 +97,7 @@ def test_a_service_without_reader_still_answers_with_words(settings: Settings, q
 
 @pytest.mark.parametrize(
     "question",
-    ["Apa kata Putin tentang sanksi terhadap Korea Utara?", "What about Vladimir Putin and the Korea Utara sanksi?"],
+    ["Apa kata Putin tentang sanksi terhadap Korea Utara?", "Is it Vladimir Putin who was on the Korea Utara sanksi?"],
 )
 def test_questions_unlike_the_readers_training_may_pass_on_retrieval(settings: Settings, question: str) -> None:
     reader = FakeReader({})  # the reader finds no answer anywhere
