@@ -38,6 +38,13 @@ _OPEN_QUESTION = re.compile(
 )
 
 
+_QUESTION_WORD = re.compile(
+    r"\b(apa\w*|siapa\w*|kapan\w*|dimana\w*|mana\w*|berapa\w*|who|whom|whose|what|when|where|which|how)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_for_a_fact(question: str) -> bool:
-    """Whether `question` asks for a fact rather than an explanation or what someone said."""
-    return _OPEN_QUESTION.search(question) is None
+    """Whether `question` asks for a fact: it has a question word, and asks for neither an
+    explanation nor what someone said (a bare keyword search asks for no fact either)."""
+    return _QUESTION_WORD.search(question) is not None and _OPEN_QUESTION.search(question) is None

@@ -27,7 +27,8 @@ def test_factoid_questions(question: str) -> None:
 @pytest.mark.parametrize(
     "question",
     ["Apa kata Putin tentang Korea Utara?", "Mengapa negosiasi gagal?", "Bagaimana sikap Rusia?",
-     "Why did the talks fail?", "How does Moscow want to denuclearise?", "What did Putin say about sanctions?"],
+     "Why did the talks fail?", "How does Moscow want to denuclearise?", "What did Putin say about sanctions?",
+     "sanksi", "nuklir Korea Utara"],
 )
-def test_open_questions(question: str) -> None:
+def test_open_questions_and_keyword_searches(question: str) -> None:
     assert not asks_for_a_fact(question)
