@@ -129,7 +129,7 @@ def main() -> None:
             report = {"even": {}, "odd": {}}
             for name, (service, rows) in sets.items():
                 service.judge = judge
-                answers = [service._answer(result) for result in results[name]]
+                answers = [service.answer_result(result) for result in results[name]]
                 for half, part in (("even", slice(0, None, 2)), ("odd", slice(1, None, 2))):
                     report[half][name] = scores(name, rows[part], answers[part])
             sweep.append({"judge": asdict(judge), **report})

@@ -139,7 +139,7 @@ class QuoteService:
 
     def ask_many(self, questions: Sequence[str]) -> list[Answer]:
         with self._pin():
-            return [self._answer(result) for result in self.searcher.search_many(questions, self.top_k)]
+            return [self.answer_result(result) for result in self.searcher.search_many(questions, self.top_k)]
 
     @contextmanager
     def _pin(self) -> Iterator[None]:
@@ -175,7 +175,8 @@ class QuoteService:
         same_language = guess_language(result.question, default=article_language) == article_language
         return same_language and asks_for_a_fact(result.question)
 
-    def _answer(self, result: SearchResult) -> Answer:
+    def answer_result(self, result: SearchResult) -> Answer:
+        """Judge, quote and compose the answer to one searched question."""
         verdict = self.judge_result(result)
         articles = self.stored.articles
         quotes = [

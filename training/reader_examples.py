@@ -105,12 +105,8 @@ def _labelled(tokenizer: Any, row: dict[str, Any], passage: str, source: str, ro
 def _token_span(pair: Pair, start: int, end: int) -> tuple[int, int]:
     """First and last token covering characters [start, end), or (-1, -1) if the window cuts it."""
     inside = [i for i, span in enumerate(pair.spans) if span is not None and span[0] < end and span[1] > start]
-    if not inside:
-        return -1, -1
-    spans = [pair.spans[i] for i in inside]
-    window_start = min(s[0] for s in pair.spans if s is not None)
-    window_end = max(s[1] for s in pair.spans if s is not None)
-    if start < window_start or end > window_end or not spans:
+    window = [span for span in pair.spans if span is not None]
+    if not inside or start < window[0][0] or end > window[-1][1]:
         return -1, -1
     return inside[0], inside[-1]
 
