@@ -85,3 +85,10 @@ async def test_old_buttons_answer_politely_after_the_index_changed(
     assert gone.params["text"] == "That article is no longer in my index."
     assert no_more.params["text"] == "No further sources for this question."
     assert len(fake.sent) == 1
+
+
+async def test_the_answer_is_bold_inside_its_quote(fake: FakeTelegram, bot: Application) -> None:
+    [answer] = await ask(fake, "Siapa CEO Kantor Berita Yonhap?", language_code="id")
+    [quote] = [q for q in answer.spans("blockquote") if "Cho Sung-boo" in q]
+    assert "Cho Sung-boo" in answer.spans("bold")
+    assert quote in seed_text()
