@@ -43,6 +43,7 @@ typecheck: install
 	$(BIN)/mypy
 
 lint: install
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 

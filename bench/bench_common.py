@@ -50,8 +50,12 @@ def scratch_index(corpus: Path, embedder):  # type: ignore[no-untyped-def]
 
 
 def machine() -> dict[str, object]:
-    return {"date": datetime.now(UTC).date().isoformat(), "cpus": os.cpu_count(),
-            "processor": platform.processor() or platform.machine(), "python": platform.python_version()}
+    return {
+        "date": datetime.now(UTC).date().isoformat(),
+        "cpus": os.cpu_count(),
+        "processor": platform.processor() or platform.machine(),
+        "python": platform.python_version(),
+    }
 
 
 def write_result(name: str, payload: dict[str, object]) -> Path:

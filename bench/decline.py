@@ -51,20 +51,30 @@ def collect(embedder) -> dict[str, tuple[np.ndarray, np.ndarray]]:  # type: igno
     ours = read_jsonl(ROOT / "bench" / "questions" / "seed_questions.jsonl")
     seed = ROOT / "seeds" / "000_fa119bf131a3472f.txt"
     return {
-        "idkmrc": (evidence_for(corpus_from_questions(EVAL_DIR / "idkmrc_dev.jsonl"), [r["question"] for r in idk], embedder),
-                   np.array([r["answerable"] for r in idk], dtype=bool)),
-        "seed, our questions": (evidence_for(seed, [r["question"] for r in ours], embedder),
-                                np.array([r["answerable"] for r in ours], dtype=bool)),
-        "seed, FacQA questions (off-topic)": (evidence_for(seed, [r["question"] for r in facqa], embedder),
-                                              np.zeros(len(facqa), dtype=bool)),
-        "FacQA corpus, FacQA train questions": (evidence_for(EVAL_DIR / "facqa_corpus.jsonl", [r["question"] for r in facqa], embedder),
-                                                np.ones(len(facqa), dtype=bool)),
+        "idkmrc": (
+            evidence_for(corpus_from_questions(EVAL_DIR / "idkmrc_dev.jsonl"), [r["question"] for r in idk], embedder),
+            np.array([r["answerable"] for r in idk], dtype=bool),
+        ),
+        "seed, our questions": (
+            evidence_for(seed, [r["question"] for r in ours], embedder),
+            np.array([r["answerable"] for r in ours], dtype=bool),
+        ),
+        "seed, FacQA questions (off-topic)": (
+            evidence_for(seed, [r["question"] for r in facqa], embedder),
+            np.zeros(len(facqa), dtype=bool),
+        ),
+        "FacQA corpus, FacQA train questions": (
+            evidence_for(EVAL_DIR / "facqa_corpus.jsonl", [r["question"] for r in facqa], embedder),
+            np.ones(len(facqa), dtype=bool),
+        ),
     }
 
 
 def rates(said_yes: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
-    return {"answered_when_answerable": round(float(said_yes[y].mean()), 3) if y.any() else None,
-            "declined_when_not": round(float((~said_yes[~y]).mean()), 3) if (~y).any() else None}
+    return {
+        "answered_when_answerable": round(float(said_yes[y].mean()), 3) if y.any() else None,
+        "declined_when_not": round(float((~said_yes[~y]).mean()), 3) if (~y).any() else None,
+    }
 
 
 def predict(x: np.ndarray, rule: DeclineRule) -> np.ndarray:
@@ -82,11 +92,23 @@ def main() -> None:
     answerable = np.concatenate([x[y, cosine] for x, y in held.values()])
     answered = np.concatenate([predict(x, E5_DECLINE_RULE)[y] for x, y in held.values()]).mean()
     cosine_cut = float(np.quantile(answerable, 1 - answered))
-    rows = {name: {"questions": len(y), "kutip": rates(predict(x, E5_DECLINE_RULE), y),
-                   "bare_cosine_cut": rates(x[:, cosine] >= cosine_cut, y)}
-            for name, (x, y) in held.items()}
-    write_result("decline", {"model": asdict(E5_DECLINE_RULE), "bare_cosine_cut": round(cosine_cut, 4),
-                             "held_out": rows, "sweep_on_even_rows": sweep})
+    rows = {
+        name: {
+            "questions": len(y),
+            "kutip": rates(predict(x, E5_DECLINE_RULE), y),
+            "bare_cosine_cut": rates(x[:, cosine] >= cosine_cut, y),
+        }
+        for name, (x, y) in held.items()
+    }
+    write_result(
+        "decline",
+        {
+            "model": asdict(E5_DECLINE_RULE),
+            "bare_cosine_cut": round(cosine_cut, 4),
+            "held_out": rows,
+            "sweep_on_even_rows": sweep,
+        },
+    )
     print(json.dumps(rows, indent=2))
 
 

@@ -76,8 +76,11 @@ def link_to_answer(library: LiveLibrary, service: QuoteService, url: str) -> dic
     answer = service.ask(PAGE_QUESTION)
     if not any("4.200 warga" in c.quote for c in answer.citations):
         raise RuntimeError("the first answer does not quote the new article")
-    return {"fetch_extract_write_s": written - started, "indexed_s": indexed - started,
-            "first_answer_s": time.perf_counter() - started}
+    return {
+        "fetch_extract_write_s": written - started,
+        "indexed_s": indexed - started,
+        "first_answer_s": time.perf_counter() - started,
+    }
 
 
 def new_articles(count: int) -> list[dict[str, str]]:
@@ -85,10 +88,14 @@ def new_articles(count: int) -> list[dict[str, str]]:
     corpus = EVAL_DIR / "facqa_corpus.jsonl"
     if corpus.is_file():
         rows = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
-        return [{"title": f"Artikel {n}", "text": str(row.get("text") or row.get("context"))} for n, row in
-                enumerate(rows[:count])]
-    return [{"title": f"Artikel {n}", "text": f"Harga beras di pasar {n} naik {n % 17} persen pekan ini. " * 8}
-            for n in range(count)]
+        return [
+            {"title": f"Artikel {n}", "text": str(row.get("text") or row.get("context"))}
+            for n, row in enumerate(rows[:count])
+        ]
+    return [
+        {"title": f"Artikel {n}", "text": f"Harga beras di pasar {n} naik {n % 17} persen pekan ini. " * 8}
+        for n in range(count)
+    ]
 
 
 def waits_during_refresh(library: LiveLibrary, service: QuoteService, settings: Settings, count: int) -> dict[str, Any]:
@@ -105,10 +112,15 @@ def waits_during_refresh(library: LiveLibrary, service: QuoteService, settings: 
         waits.append(wait)
         unanswered += not answered
         time.sleep(0.5)
-    return {"articles": count, "refresh_s": time.perf_counter() - started, "questions_during": len(waits),
-            "unanswered_during": unanswered, "idle_median_s": statistics.median(idle),
-            "during_median_s": statistics.median(waits) if waits else None,
-            "during_max_s": max(waits) if waits else None}
+    return {
+        "articles": count,
+        "refresh_s": time.perf_counter() - started,
+        "questions_during": len(waits),
+        "unanswered_during": unanswered,
+        "idle_median_s": statistics.median(idle),
+        "during_median_s": statistics.median(waits) if waits else None,
+        "during_max_s": max(waits) if waits else None,
+    }
 
 
 def main() -> None:
@@ -126,8 +138,10 @@ def main() -> None:
         library = LiveLibrary(service, settings)
         library.start()
         try:
-            result = {"link_to_answer": link_to_answer(library, service, url),
-                      "refresh": waits_during_refresh(library, service, settings, args.articles)}
+            result = {
+                "link_to_answer": link_to_answer(library, service, url),
+                "refresh": waits_during_refresh(library, service, settings, args.articles),
+            }
         finally:
             library.stop()
         print(json.dumps(result, indent=2))

@@ -37,11 +37,15 @@ def span_figures(rows: list[dict], readings) -> dict[str, float]:  # type: ignor
 
 def answerability(labels: np.ndarray, scores: np.ndarray) -> dict[str, float]:
     said_yes = scores >= E5_READER_JUDGE.answerable
-    return {"pairs": len(labels), "auc": auc(scores, labels),
-            "answered_when_answerable": float(said_yes[labels].mean()) if labels.any() else float("nan"),
-            "declined_when_not": float((~said_yes[~labels]).mean()) if (~labels).any() else float("nan"),
-            "balanced_accuracy": float((said_yes[labels].mean() + (~said_yes[~labels]).mean()) / 2)
-            if labels.any() and (~labels).any() else float("nan")}
+    return {
+        "pairs": len(labels),
+        "auc": auc(scores, labels),
+        "answered_when_answerable": float(said_yes[labels].mean()) if labels.any() else float("nan"),
+        "declined_when_not": float((~said_yes[~labels]).mean()) if (~labels).any() else float("nan"),
+        "balanced_accuracy": float((said_yes[labels].mean() + (~said_yes[~labels]).mean()) / 2)
+        if labels.any() and (~labels).any()
+        else float("nan"),
+    }
 
 
 def main() -> None:
@@ -62,11 +66,13 @@ def main() -> None:
     report = {
         "facqa_validation_gold_passage": span_figures(facqa, gold),
         "idkmrc_dev_answerable_spans": span_figures([r for r, _ in idk_answerable], [x for _, x in idk_answerable]),
-        "idkmrc_dev_no_answer": answerability(np.array([r["answerable"] for r in idk]),
-                                              np.array([x.answerable for x in idk_readings])),
+        "idkmrc_dev_no_answer": answerability(
+            np.array([r["answerable"] for r in idk]), np.array([x.answerable for x in idk_readings])
+        ),
         "facqa_validation_news_answerability": answerability(
             np.array([True] * len(gold) + [False] * len(random_readings)),
-            np.array([x.answerable for x in gold + random_readings])),
+            np.array([x.answerable for x in gold + random_readings]),
+        ),
         "threshold": E5_READER_JUDGE.answerable,
         "seconds": round(time.perf_counter() - started, 1),
     }

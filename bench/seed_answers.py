@@ -35,13 +35,17 @@ def figures(rows: list[dict], answers: list[Answer]) -> dict[str, object]:  # ty
     return {
         "answerable": len(answerable),
         "first_quote_holds_answer": sum(a.answered and r["answer"] in a.citations[0].quote for r, a in answerable),
-        "first_three_hold_answer": sum(a.answered and any(r["answer"] in q for q in shown(a)[:3]) for r, a in answerable),
+        "first_three_hold_answer": sum(
+            a.answered and any(r["answer"] in q for q in shown(a)[:3]) for r, a in answerable
+        ),
         "answerable_declined": sum(not a.answered for _, a in answerable),
         "bold_span_shown": len(spans),
         "bold_span_holds_answer": sum(
-            a.answered and a.citations[0].answer is not None
+            a.answered
+            and a.citations[0].answer is not None
             and (r["answer"] in a.citations[0].answer.text or a.citations[0].answer.text in r["answer"])
-            for r, a in answerable),
+            for r, a in answerable
+        ),
         "near_misses": len(near),
         "near_misses_declined": sum(not a.answered for a in near),
         "off_topic": len(off),
@@ -55,18 +59,27 @@ def main() -> None:
     try:
         (scratch / "seeds").mkdir()
         shutil.copy(SEED, scratch / "seeds")
-        service, _ = QuoteService.open(Settings(seeds_dir=scratch / "seeds", data_dir=scratch / "data"),
-                                      load_real_embedder())
+        service, _ = QuoteService.open(
+            Settings(seeds_dir=scratch / "seeds", data_dir=scratch / "data"), load_real_embedder()
+        )
         answers = service.ask_many([r["question"] for r in rows])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    report = {lang: figures([r for r in rows if r["lang"] == lang], [a for r, a in zip(rows, answers) if r["lang"] == lang])
-              for lang in ("id", "en")}
+    report = {
+        lang: figures([r for r in rows if r["lang"] == lang], [a for r, a in zip(rows, answers) if r["lang"] == lang])
+        for lang in ("id", "en")
+    }
     report["all"] = figures(rows, answers)
-    details = [{"question": r["question"], "kind": r["kind"], "answered": a.answered,
-                "first_quote": a.citations[0].quote if a.citations else None,
-                "bold": a.citations[0].answer.text if a.citations and a.citations[0].answer else None}
-               for r, a in zip(rows, answers)]
+    details = [
+        {
+            "question": r["question"],
+            "kind": r["kind"],
+            "answered": a.answered,
+            "first_quote": a.citations[0].quote if a.citations else None,
+            "bold": a.citations[0].answer.text if a.citations and a.citations[0].answer else None,
+        }
+        for r, a in zip(rows, answers)
+    ]
     write_result("seed_answers", {"figures": report, "answers": details})
     print(json.dumps(report, indent=2))
 

@@ -50,9 +50,11 @@ def warm_latency(service: QuoteService, questions: list[str]) -> dict[str, float
     floor = statistics.median(times["floor"])
     report = {"floor_ms": 1000 * floor}
     for name in ("ask", "ask_without_reader"):
-        report |= {f"{name}_p50_ms": 1000 * statistics.median(times[name]),
-                   f"{name}_p95_ms": 1000 * statistics.quantiles(times[name], n=20)[-1],
-                   f"{name}_ratio": statistics.median(times[name]) / floor}
+        report |= {
+            f"{name}_p50_ms": 1000 * statistics.median(times[name]),
+            f"{name}_p95_ms": 1000 * statistics.quantiles(times[name], n=20)[-1],
+            f"{name}_ratio": statistics.median(times[name]) / floor,
+        }
     return report
 
 
@@ -62,7 +64,9 @@ def cross_language_latency(scratch: Path) -> dict[str, float]:
     seeds.mkdir()
     shutil.copy(ROOT / "seeds" / "000_fa119bf131a3472f.txt", seeds)
     service, _ = QuoteService.open(Settings(seeds_dir=seeds, data_dir=scratch / "seed-data"), load_real_embedder())
-    rows = [json.loads(line) for line in (ROOT / "bench" / "questions" / "seed_questions.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(line) for line in (ROOT / "bench" / "questions" / "seed_questions.jsonl").read_text().splitlines()
+    ]
     return warm_latency(service, [r["question"] for r in rows if r["lang"] == "en" and r["answerable"]])
 
 
@@ -86,8 +90,12 @@ def build_rate(seeds: Path, scratch: Path) -> dict[str, float]:
         refresh_index(seeds, scratch / "data-build", embedder, rebuild=True)
         built.append(time.perf_counter() - started)
     bare_rate, build_rate_ = len(texts) / min(bare), len(texts) / min(built)
-    return {"passages": len(texts), "bare_per_s": bare_rate, "build_per_s": build_rate_,
-            "ratio": build_rate_ / bare_rate}
+    return {
+        "passages": len(texts),
+        "bare_per_s": bare_rate,
+        "build_per_s": build_rate_,
+        "ratio": build_rate_ / bare_rate,
+    }
 
 
 BARE_COLD_START = """
@@ -103,8 +111,10 @@ def cold_start(seeds: Path, data: Path, question: str, model_path: Path) -> dict
     """Process start to first answer for `kutip ask`, and for the bare model + FAISS index."""
     env = {**os.environ, "KUTIP_SEEDS_DIR": str(seeds), "KUTIP_DATA_DIR": str(data)}
     faiss_file = data / read_manifest(data).generation / "dense.faiss"
-    runs = {"bare": [sys.executable, "-c", BARE_COLD_START, str(model_path), str(faiss_file), question],
-            "kutip": [sys.executable, "-m", "bot.cli", "ask", question, "--json"]}
+    runs = {
+        "bare": [sys.executable, "-c", BARE_COLD_START, str(model_path), str(faiss_file), question],
+        "kutip": [sys.executable, "-m", "bot.cli", "ask", question, "--json"],
+    }
     return {name: _measure(command, env) for name, command in runs.items()}
 
 

@@ -69,8 +69,10 @@ def scores(kind: str, rows: list[dict], answers: list[Answer]) -> dict[str, floa
     if kind == "offtopic":
         return {"declined": mean([not a.answered for a in answers])}
     if kind == "idkmrc":
-        good = [(a.answered and a.citations[0].article_id == r["doc_id"]) if r["answerable"] else not a.answered
-                for r, a in zip(rows, answers)]
+        good = [
+            (a.answered and a.citations[0].article_id == r["doc_id"]) if r["answerable"] else not a.answered
+            for r, a in zip(rows, answers)
+        ]
         yes = [g for g, r in zip(good, rows) if r["answerable"]]
         no = [g for g, r in zip(good, rows) if not r["answerable"]]
         return {"balanced_accuracy": (mean(yes) + mean(no)) / 2, "answered": mean(yes), "declined": mean(no)}
@@ -78,8 +80,12 @@ def scores(kind: str, rows: list[dict], answers: list[Answer]) -> dict[str, floa
     return {
         "answered": mean([c is not None for c in first]),
         "recall_at_1": mean([c is not None and c.article_id == r["doc_id"] for c, r in zip(first, rows)]),
-        "answer_in_first_quote": mean([c is not None and any(g in c.quote for g in r["answers"]) for c, r in zip(first, rows)]),
-        "span_f1": mean([token_f1(c.answer.text, r["answers"]) if c and c.answer else 0.0 for c, r in zip(first, rows)]),
+        "answer_in_first_quote": mean(
+            [c is not None and any(g in c.quote for g in r["answers"]) for c, r in zip(first, rows)]
+        ),
+        "span_f1": mean(
+            [token_f1(c.answer.text, r["answers"]) if c and c.answer else 0.0 for c, r in zip(first, rows)]
+        ),
         "span_shown": mean([c is not None and c.answer is not None for c in first]),
     }
 
@@ -96,9 +102,11 @@ def objective(entry: dict[str, Any]) -> tuple[bool, float, float]:
     off-topic ones, while keeping IDK-MRC's balanced accuracy at its floor; ties go to the
     strictest gate (off-topic questions are then declined without reading)."""
     report = entry["even"]
-    return (report["idkmrc"]["balanced_accuracy"] >= MIN_IDKMRC_BALANCED_ACCURACY,
-            report["facqa"]["answered"] + report["facqa"]["answer_in_first_quote"] + report["offtopic"]["declined"],
-            entry["judge"]["gate"]["contrast"])
+    return (
+        report["idkmrc"]["balanced_accuracy"] >= MIN_IDKMRC_BALANCED_ACCURACY,
+        report["facqa"]["answered"] + report["facqa"]["answer_in_first_quote"] + report["offtopic"]["declined"],
+        entry["judge"]["gate"]["contrast"],
+    )
 
 
 def main() -> None:
@@ -111,8 +119,14 @@ def main() -> None:
         loose = replace(E5_READER_JUDGE, gate=DeclineRule(min(GATES), min(GATES) - 0.02), answerable=0.0)
         sets = {
             "facqa": (open_service(EVAL_DIR / "facqa_corpus.jsonl", scratch / "facqa", embedder, reader), facqa),
-            "offtopic": (open_service(ROOT / "seeds" / "000_fa119bf131a3472f.txt", scratch / "seed", embedder, reader), facqa),
-            "idkmrc": (open_service(corpus_from_questions(EVAL_DIR / "idkmrc_dev.jsonl"), scratch / "idk", embedder, reader), idk),
+            "offtopic": (
+                open_service(ROOT / "seeds" / "000_fa119bf131a3472f.txt", scratch / "seed", embedder, reader),
+                facqa,
+            ),
+            "idkmrc": (
+                open_service(corpus_from_questions(EVAL_DIR / "idkmrc_dev.jsonl"), scratch / "idk", embedder, reader),
+                idk,
+            ),
         }
         results = {}
         for name, (service, rows) in sets.items():
@@ -124,8 +138,13 @@ def main() -> None:
         for gate, threshold, weight, span in itertools.product(GATES, THRESHOLDS, READER_WEIGHTS, SPAN_PROBABILITIES):
             if span != SPAN_PROBABILITIES[0] and (gate, threshold, weight) != (0.0, 0.3, 0.25):
                 continue  # the span cut only changes span figures: swept at one setting
-            judge = replace(E5_READER_JUDGE, gate=DeclineRule(gate, gate - 0.02), answerable=threshold,
-                            reader_weight=weight, span_probability=span)
+            judge = replace(
+                E5_READER_JUDGE,
+                gate=DeclineRule(gate, gate - 0.02),
+                answerable=threshold,
+                reader_weight=weight,
+                span_probability=span,
+            )
             report = {"even": {}, "odd": {}}
             for name, (service, rows) in sets.items():
                 service.judge = judge

@@ -98,8 +98,11 @@ class AdminHandlers:
         try:
             article = await asyncio.to_thread(self.library.remove, key)
         except ArticleNotFoundError as error:
-            text = message(language, "not_found", wanted=key) if "no article" in str(error) else \
-                message(language, "cannot_remove", reason=error)
+            text = (
+                message(language, "not_found", wanted=key)
+                if "no article" in str(error)
+                else message(language, "cannot_remove", reason=error)
+            )
             await _reply(msg, text)
             return
         gone = await self.library.until_indexed(article.id, present=False)
@@ -117,9 +120,14 @@ class AdminHandlers:
             return
         lines = [message(language, "feeds_title", minutes=f"{self.settings.feed_seconds / 60:g}")]
         for status in statuses:
-            lines.append("• " + (message(language, "feed_error", url=status.url, error=status.error) if status.error
-                                 else message(language, "feed_line", url=status.url, items=status.items,
-                                              added=status.added)))
+            lines.append(
+                "• "
+                + (
+                    message(language, "feed_error", url=status.url, error=status.error)
+                    if status.error
+                    else message(language, "feed_line", url=status.url, items=status.items, added=status.added)
+                )
+            )
         await _reply(msg, "\n".join(lines), disable_web_page_preview=True)
 
     async def _may_edit(self, msg: Message, language: str) -> bool:

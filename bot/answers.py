@@ -75,7 +75,7 @@ def compose_answer(
         if not any(_overlaps(citation, other) for other in cited + more):
             target.append(citation)
     numbered = [_renumber(c, n) for n, c in enumerate(cited + more, start=1)]
-    return Answer(question, True, tuple(numbered[: len(cited)]), tuple(numbered[len(cited):]), hits)
+    return Answer(question, True, tuple(numbered[: len(cited)]), tuple(numbered[len(cited) :]), hits)
 
 
 def group_by_article(citations: tuple[Citation, ...]) -> list[tuple[Citation, list[Citation]]]:
@@ -92,8 +92,19 @@ def _cite(quote: Quote, article: Article) -> Citation:
     if quote.answer is not None:
         start, end = quote.answer
         span = AnswerSpan(article.text[start:end], start - quote.start)
-    return Citation(0, article.id, article.title, article.url, quote.paragraph, quote.judged.hit.passage.id,
-                    text, quote.start, quote.end, quote.judged.confidence, span)
+    return Citation(
+        0,
+        article.id,
+        article.title,
+        article.url,
+        quote.paragraph,
+        quote.judged.hit.passage.id,
+        text,
+        quote.start,
+        quote.end,
+        quote.judged.confidence,
+        span,
+    )
 
 
 def _overlaps(a: Citation, b: Citation) -> bool:

@@ -104,7 +104,9 @@ class RedactSecrets(logging.Filter):
 
 
 def build_application(
-    service: QuoteService, settings: Settings, retry: RetryPolicy = RetryPolicy(),
+    service: QuoteService,
+    settings: Settings,
+    retry: RetryPolicy = RetryPolicy(),
     library: LiveLibrary | None = None,
 ) -> KutipApplication:
     """The application with every handler registered; nothing is sent to Telegram yet.
@@ -130,20 +132,22 @@ def build_application(
     admin = AdminHandlers(library, service, settings)
     new_messages = filters.UpdateType.MESSAGE  # an edited /add or link must not add twice
     application.add_handler(TypeHandler(Update, handlers.check_access), group=-1)
-    application.add_handlers([
-        CommandHandler("start", handlers.start),
-        CommandHandler("help", handlers.help),
-        CommandHandler("sources", handlers.sources),
-        CommandHandler("ask", handlers.ask_command),
-        CommandHandler("add", admin.add_command, filters=new_messages),
-        CommandHandler("remove", admin.remove_command, filters=new_messages),
-        CommandHandler("feeds", admin.feeds_command, filters=new_messages),
-        MessageHandler(new_messages & filters.ChatType.PRIVATE & filters.Regex(URL_ONLY), admin.url_message),
-        MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.text),
-        MessageHandler(new_messages & filters.Document.ALL, admin.document),
-        MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.not_text),
-        CallbackQueryHandler(handlers.button),
-    ])
+    application.add_handlers(
+        [
+            CommandHandler("start", handlers.start),
+            CommandHandler("help", handlers.help),
+            CommandHandler("sources", handlers.sources),
+            CommandHandler("ask", handlers.ask_command),
+            CommandHandler("add", admin.add_command, filters=new_messages),
+            CommandHandler("remove", admin.remove_command, filters=new_messages),
+            CommandHandler("feeds", admin.feeds_command, filters=new_messages),
+            MessageHandler(new_messages & filters.ChatType.PRIVATE & filters.Regex(URL_ONLY), admin.url_message),
+            MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.text),
+            MessageHandler(new_messages & filters.Document.ALL, admin.document),
+            MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.not_text),
+            CallbackQueryHandler(handlers.button),
+        ]
+    )
     application.add_error_handler(handlers.error)
     return application
 
@@ -193,13 +197,17 @@ def run_bot(settings: Settings, embedder: Embedder | None = None) -> int:
     except InvalidToken:
         return _fail("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather")
     except NetworkError as error:
-        return _fail(f"cannot reach Telegram at {settings.telegram_api_base_url} ({error.message}): "
-                     "check the network, or TELEGRAM_API_BASE_URL")
+        return _fail(
+            f"cannot reach Telegram at {settings.telegram_api_base_url} ({error.message}): "
+            "check the network, or TELEGRAM_API_BASE_URL"
+        )
     except OSError as error:
         if not settings.webhook_url:
             raise
-        return _fail(f"cannot listen for the webhook on {settings.webhook_listen}:{settings.webhook_port} "
-                     f"({error.strerror}): choose another WEBHOOK_PORT")
+        return _fail(
+            f"cannot listen for the webhook on {settings.webhook_listen}:{settings.webhook_port} "
+            f"({error.strerror}): choose another WEBHOOK_PORT"
+        )
     return 0
 
 
@@ -212,8 +220,10 @@ async def _verify_token(settings: Settings) -> None:
 def _run(application: KutipApplication, settings: Settings) -> None:
     if settings.webhook_url:
         application.run_webhook(
-            listen=settings.webhook_listen, port=settings.webhook_port,
-            url_path=webhook_path(settings), webhook_url=settings.webhook_url,
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=webhook_path(settings),
+            webhook_url=settings.webhook_url,
             secret_token=settings.webhook_secret,
             allowed_updates=ALLOWED_UPDATES,
         )

@@ -43,7 +43,7 @@ def chat_reply(service: QuoteService, text: str, language: str, emphasis: bool =
     if command == "/sources":
         return render_sources_text(service.sources(), language)
     if command == "/ask":
-        text = text[len(command):].strip()
+        text = text[len(command) :].strip()
     try:
         question = check_question(text)
     except EmptyQuestionError:

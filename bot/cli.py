@@ -53,8 +53,9 @@ def main(argv: Sequence[str] | None = None, embedder: Embedder | None = None) ->
     args = parser.parse_args(argv)
     try:
         settings = _settings(args)
-        logging.basicConfig(level=settings.log_level, stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
         _quiet_libraries()
         return int(args.handler(args, settings, embedder) or 0)
     except UsageError as error:
@@ -69,8 +70,10 @@ def main(argv: Sequence[str] | None = None, embedder: Embedder | None = None) ->
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="kutip", description="Answers questions about news articles by quoting them.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="kutip",
+        description="Answers questions about news articles by quoting them.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, handler, summary in _COMMANDS:
@@ -88,8 +91,11 @@ def _data_options(sub: argparse.ArgumentParser, seeds: bool = True) -> None:
 
 def _settings(args: argparse.Namespace) -> Settings:
     settings = load_settings()
-    overrides = {"seeds_dir": getattr(args, "seeds", None), "data_dir": getattr(args, "data", None),
-                 "top_k": getattr(args, "k", None)}
+    overrides = {
+        "seeds_dir": getattr(args, "seeds", None),
+        "data_dir": getattr(args, "data", None),
+        "top_k": getattr(args, "k", None),
+    }
     return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -104,7 +110,7 @@ def cli_question(text: str) -> str:
     try:
         return check_question(text)
     except EmptyQuestionError:
-        raise UsageError("the question is empty: ask something, e.g. kutip ask \"Siapa Putin?\"") from None
+        raise UsageError('the question is empty: ask something, e.g. kutip ask "Siapa Putin?"') from None
     except QuestionError as error:
         raise UsageError(str(error)) from None
 
@@ -117,15 +123,28 @@ def answer_json(answer: Answer) -> dict[str, object]:
         "answered": answer.answered,
         "answer": render_answer_text(answer, language),
         "citations": [
-            {"n": c.n, "article_id": c.article_id, "title": c.title, "url": c.url,
-             "paragraph": c.paragraph, "passage_id": c.passage_id, "quote": c.quote,
-             "answer": {"text": c.answer.text, "start": c.answer.start} if c.answer else None,
-             "score": round(c.score, 4)}
+            {
+                "n": c.n,
+                "article_id": c.article_id,
+                "title": c.title,
+                "url": c.url,
+                "paragraph": c.paragraph,
+                "passage_id": c.passage_id,
+                "quote": c.quote,
+                "answer": {"text": c.answer.text, "start": c.answer.start} if c.answer else None,
+                "score": round(c.score, 4),
+            }
             for c in answer.citations
         ],
         "hits": [
-            {"rank": h.rank, "article_id": h.passage.article_id, "passage_id": h.passage.id,
-             "paragraph": h.passage.paragraph, "score": round(h.score, 4), "text": h.passage.text}
+            {
+                "rank": h.rank,
+                "article_id": h.passage.article_id,
+                "passage_id": h.passage.id,
+                "paragraph": h.passage.paragraph,
+                "score": round(h.score, 4),
+                "text": h.passage.text,
+            }
             for h in answer.hits
         ],
     }
@@ -137,8 +156,14 @@ def _build_index(settings: Settings, embedder: Embedder | None, rebuild: bool = 
     from bot.service import open_embedder
     from index import refresh_index
 
-    report = refresh_index(settings.seeds_dir, settings.data_dir, embedder or open_embedder(settings),
-                           rebuild=rebuild, progress=progress_bar, max_file_bytes=settings.max_seed_bytes)
+    report = refresh_index(
+        settings.seeds_dir,
+        settings.data_dir,
+        embedder or open_embedder(settings),
+        rebuild=rebuild,
+        progress=progress_bar,
+        max_file_bytes=settings.max_seed_bytes,
+    )
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return report
@@ -147,9 +172,12 @@ def _build_index(settings: Settings, embedder: Embedder | None, rebuild: bool = 
 def _command_index(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
     report = _build_index(settings, embedder, rebuild=args.rebuild)
     state = "rebuilt" if args.rebuild else ("updated" if report.changed else "already up to date")
-    print(f"index {state}: {report.articles} articles, {report.passages} passages, "
-          f"{report.embedded_articles} embedded, {report.removed_articles} removed, "
-          f"{len(report.warnings)} warnings, {report.seconds:.1f} s", file=sys.stderr)
+    print(
+        f"index {state}: {report.articles} articles, {report.passages} passages, "
+        f"{report.embedded_articles} embedded, {report.removed_articles} removed, "
+        f"{len(report.warnings)} warnings, {report.seconds:.1f} s",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -165,8 +193,11 @@ def _command_add(args: argparse.Namespace, settings: Settings, embedder: Embedde
             raise UsageError(f"{source} is over the KUTIP_MAX_FETCH_MB limit")
         article = add_article(settings.seeds_dir, draft_from_file(source.name, source.read_bytes()), added_by)
     else:
-        fetcher = Fetcher(allow_private=settings.allow_private_urls, timeout=settings.fetch_timeout,
-                          max_bytes=settings.max_fetch_bytes)
+        fetcher = Fetcher(
+            allow_private=settings.allow_private_urls,
+            timeout=settings.fetch_timeout,
+            max_bytes=settings.max_fetch_bytes,
+        )
         article = add_from_url(settings.seeds_dir, fetcher, args.source, added_by)
     print(f"added {article.id}: {article.title} ({settings.seeds_dir / article.source})", file=sys.stderr)
     _build_index(settings, embedder)
@@ -191,8 +222,11 @@ def _command_ask(args: argparse.Namespace, settings: Settings, embedder: Embedde
     service = open_service(settings, embedder, progress=progress_bar)
     if question is not None:
         answer = service.ask(question)
-        text = json.dumps(answer_json(answer), ensure_ascii=False) if args.json else \
-            render_answer_text(answer, reply_language(question))
+        text = (
+            json.dumps(answer_json(answer), ensure_ascii=False)
+            if args.json
+            else render_answer_text(answer, reply_language(question))
+        )
         print(text)
         return 0
     for line in sys.stdin:
@@ -308,8 +342,14 @@ _COMMANDS: list[tuple[str, Command, str]] = [
     ("run", _command_run, "the Telegram bot when a token is set, otherwise the terminal chat"),
 ]
 _OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
-    "index": _index_options, "ask": _ask_options, "add": _add_options, "remove": _remove_options, "info": _info_options, "eval": _eval_options,
-    "chat": lambda sub: _data_options(sub), "bot": lambda sub: _data_options(sub),
+    "index": _index_options,
+    "ask": _ask_options,
+    "add": _add_options,
+    "remove": _remove_options,
+    "info": _info_options,
+    "eval": _eval_options,
+    "chat": lambda sub: _data_options(sub),
+    "bot": lambda sub: _data_options(sub),
     "run": lambda sub: _data_options(sub),
 }
 

@@ -16,7 +16,10 @@ EVAL_TOP_K = 20  # deep enough for MRR@10 and the reader's reordering
 
 
 def run_eval(
-    settings: Settings, questions_file: Path, corpus_file: Path | None, split: str | None,
+    settings: Settings,
+    questions_file: Path,
+    corpus_file: Path | None,
+    split: str | None,
     embedder: Embedder | None = None,
 ) -> dict[str, object]:
     """Recall, MRR and decline rates of Kutip's answers to the questions in `questions_file`."""
@@ -24,11 +27,15 @@ def run_eval(
     with tempfile.TemporaryDirectory(prefix="kutip-eval-") as scratch:
         seeds = Path(scratch) / "seeds"
         seeds.mkdir()
-        corpus = corpus_file.read_text(encoding="utf-8") if corpus_file else "\n".join(
-            json.dumps(row, ensure_ascii=False) for row in corpus_from_questions(questions_file))
+        corpus = (
+            corpus_file.read_text(encoding="utf-8")
+            if corpus_file
+            else "\n".join(json.dumps(row, ensure_ascii=False) for row in corpus_from_questions(questions_file))
+        )
         (seeds / "corpus.jsonl").write_text(corpus, encoding="utf-8")
-        eval_settings = replace(settings, seeds_dir=seeds, data_dir=Path(scratch) / "data", top_k=EVAL_TOP_K,
-                                max_seed_bytes=None)  # a whole corpus in one file
+        eval_settings = replace(
+            settings, seeds_dir=seeds, data_dir=Path(scratch) / "data", top_k=EVAL_TOP_K, max_seed_bytes=None
+        )  # a whole corpus in one file
         service = open_service(eval_settings, embedder, progress=progress_bar)
         results = service.searcher.search_many([q.question for q in questions], eval_settings.top_k)
         verdicts = [service.judge_result(result) for result in results]

@@ -49,7 +49,11 @@ class FeedPoller:
     """A background thread polling `feeds` every `interval` seconds; `on_added` runs after new articles."""
 
     def __init__(
-        self, feeds: Sequence[str], seeds_dir: Path, fetcher: Fetcher, interval: float,
+        self,
+        feeds: Sequence[str],
+        seeds_dir: Path,
+        fetcher: Fetcher,
+        interval: float,
         on_added: Callable[[], None],
     ) -> None:
         self.feeds = tuple(feeds)
@@ -93,16 +97,27 @@ class FeedPoller:
             return []
         status.items, status.error = len(items), None
         seen = self._seen()
-        added = [article for item in items if item.key not in seen
-                 if (article := self._add_item(url, item, seen)) is not None]
+        added = [
+            article
+            for item in items
+            if item.key not in seen
+            if (article := self._add_item(url, item, seen)) is not None
+        ]
         status.added += len(added)
         status.added_titles = ([a.title for a in added] + status.added_titles)[:5]
         return added
 
     def _add_item(self, feed: str, item: FeedItem, seen: set[str]) -> Article | None:
         try:
-            article = add_from_url(self.seeds_dir, self.fetcher, item.link, f"feed {feed}", title=item.title,
-                                   published=item.published, extra={"feed": feed})
+            article = add_from_url(
+                self.seeds_dir,
+                self.fetcher,
+                item.link,
+                f"feed {feed}",
+                title=item.title,
+                published=item.published,
+                extra={"feed": feed},
+            )
         except (PrivateAddressError, TooLargeError) as error:
             log.warning("feed item %s skipped: %s", item.link, error)
         except FetchError as error:

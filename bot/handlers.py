@@ -75,8 +75,15 @@ class KutipHandlers:
         # The first call per language checks candidates with the model: off the event loop.
         suggestions = await asyncio.to_thread(self.service.example_questions, language)
         examples = [f"• <code>{escape(q)}</code>" for q in suggestions]
-        lines = [escape(message(language, "greeting")), "", f"<b>{escape(message(language, 'knows'))}</b>",
-                 *titles, "", f"<b>{escape(message(language, 'examples'))}</b>", *examples]
+        lines = [
+            escape(message(language, "greeting")),
+            "",
+            f"<b>{escape(message(language, 'knows'))}</b>",
+            *titles,
+            "",
+            f"<b>{escape(message(language, 'examples'))}</b>",
+            *examples,
+        ]
         await send_html(_message_of(update), pack(lines, separator="\n"))  # many articles: several parts
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -183,9 +190,15 @@ class KutipHandlers:
 def _buttons(answer: Answer, language: str) -> InlineKeyboardMarkup | None:
     if not answer.answered:
         return None
-    rows = [[InlineKeyboardButton(message(language, "button_paragraph", n=c.n),
-                                  callback_data=ParagraphButton(article_key(c.article_id), c.paragraph).data)]
-            for c in answer.citations]
+    rows = [
+        [
+            InlineKeyboardButton(
+                message(language, "button_paragraph", n=c.n),
+                callback_data=ParagraphButton(article_key(c.article_id), c.paragraph).data,
+            )
+        ]
+        for c in answer.citations
+    ]
     if answer.more:
         rows.append([InlineKeyboardButton(message(language, "button_more"), callback_data=MoreButton().data)])
     return InlineKeyboardMarkup(rows)
@@ -199,8 +212,9 @@ async def send_html(reply_to: Message, parts: list[str], markup: InlineKeyboardM
     for index, part in enumerate(parts):
         buttons = markup if index == len(parts) - 1 else None
         try:
-            await _reply(reply_to, part, parse_mode=ParseMode.HTML, reply_markup=buttons,
-                         link_preview_options=_NO_PREVIEW)
+            await _reply(
+                reply_to, part, parse_mode=ParseMode.HTML, reply_markup=buttons, link_preview_options=_NO_PREVIEW
+            )
         except BadRequest as error:
             if "can't parse entities" not in error.message.lower():
                 raise

@@ -33,11 +33,15 @@ class LiveLibrary:
     def __init__(self, service: QuoteService, settings: Settings) -> None:
         self.service = service
         self.settings = settings
-        self.fetcher = Fetcher(allow_private=settings.allow_private_urls, timeout=settings.fetch_timeout,
-                               max_bytes=settings.max_fetch_bytes)
+        self.fetcher = Fetcher(
+            allow_private=settings.allow_private_urls,
+            timeout=settings.fetch_timeout,
+            max_bytes=settings.max_fetch_bytes,
+        )
         self.refresher = Refresher(service, settings)
-        self.feeds = FeedPoller(settings.feeds, settings.seeds_dir, self.fetcher, settings.feed_seconds,
-                                self.refresher.request)
+        self.feeds = FeedPoller(
+            settings.feeds, settings.seeds_dir, self.fetcher, settings.feed_seconds, self.refresher.request
+        )
 
     def start(self) -> None:
         """Watch seeds/ and poll the feeds in background threads."""
@@ -64,8 +68,7 @@ class LiveLibrary:
         """Remove the article with id or exact title `key` from seeds/."""
         return self._changed(remove_article(self.settings.seeds_dir, key))
 
-    async def until_indexed(self, article_id: str, present: bool = True,
-                            timeout: float = INDEX_WAIT_SECONDS) -> bool:
+    async def until_indexed(self, article_id: str, present: bool = True, timeout: float = INDEX_WAIT_SECONDS) -> bool:
         """Wait until new questions see the article (or, with present=False, no longer see it)."""
         deadline = time.monotonic() + timeout
         while self.service.has_article(article_id) != present:

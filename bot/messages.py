@@ -22,8 +22,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "declined": "I couldn't find an answer to that in my articles, so I won't guess. "
         "See /sources for what they cover.",
         "empty_question": "Please ask a question, for example: /ask {example}",
-        "long_question": "That question is too long ({length} characters). Please keep it under "
-        "{limit} characters.",
+        "long_question": "That question is too long ({length} characters). Please keep it under {limit} characters.",
         "not_text": "I can only read text. Please send your question as a message.",
         "refused": "Sorry, this bot is private.",
         "error": "Sorry, something went wrong on my side. Please try again in a moment.",
@@ -75,8 +74,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "atau pakai /ask). Saya hanya menjawab dengan kutipan dari artikel, masing-masing "
         "dengan sumbernya.\n\n/ask <pertanyaan> - ajukan pertanyaan\n/sources - daftar artikel"
         "\n/help - pesan ini",
-        "chat_help": "Ketik pertanyaan lalu tekan Enter.\n/sources - daftar artikel\n"
-        "/help - pesan ini\n/quit - keluar",
+        "chat_help": "Ketik pertanyaan lalu tekan Enter.\n/sources - daftar artikel\n/help - pesan ini\n/quit - keluar",
         "sources_title": "Artikel yang saya ketahui:",
         "passages": "{count} bagian",
         "sources_heading": "Sumber",
@@ -84,8 +82,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "declined": "Saya tidak menemukan jawabannya di artikel yang saya punya, jadi saya "
         "tidak akan menebak. Lihat /sources untuk isi artikelnya.",
         "empty_question": "Silakan ajukan pertanyaan, misalnya: /ask {example}",
-        "long_question": "Pertanyaan itu terlalu panjang ({length} karakter). Mohon buat kurang "
-        "dari {limit} karakter.",
+        "long_question": "Pertanyaan itu terlalu panjang ({length} karakter). Mohon buat kurang dari {limit} karakter.",
         "not_text": "Saya hanya bisa membaca teks. Silakan kirim pertanyaan sebagai pesan.",
         "refused": "Maaf, bot ini bersifat pribadi.",
         "error": "Maaf, terjadi kesalahan di sisi saya. Silakan coba lagi sebentar lagi.",
@@ -107,8 +104,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "private_only": "Kirim itu kepada saya lewat obrolan pribadi.",
         "add_usage": "Untuk menambah artikel, kirim tautannya, unggah berkas .txt, .md atau .html, "
         "atau kirim /add dengan judul di baris berikutnya dan teks di bawahnya.",
-        "added": "Ditambahkan \u201c{title}\u201d: {passages} bagian (id {id}). Anda bisa "
-        "menanyakannya sekarang.",
+        "added": "Ditambahkan \u201c{title}\u201d: {passages} bagian (id {id}). Anda bisa menanyakannya sekarang.",
         "added_pending": "Disimpan \u201c{title}\u201d (id {id}). Artikel sedang diindeks dan bisa "
         "ditanyakan dalam beberapa menit.",
         "duplicate": "Artikel itu sudah ada di perpustakaan: \u201c{title}\u201d (id {id}).",
@@ -122,14 +118,12 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "removed_pending": "Dihapus \u201c{title}\u201d dari perpustakaan; jawaban berhenti "
         "mengutipnya dalam beberapa menit.",
         "remove_usage": "Kirim /remove diikuti id atau judul persis sebuah artikel (lihat /sources).",
-        "not_found": "Tidak ada artikel dengan id atau judul \u201c{wanted}\u201d. /sources "
-        "mendaftarnya.",
+        "not_found": "Tidak ada artikel dengan id atau judul \u201c{wanted}\u201d. /sources mendaftarnya.",
         "cannot_remove": "Saya tidak dapat menghapusnya: {reason}.",
         "feeds_title": "Feed yang saya periksa setiap {minutes} menit:",
         "feed_line": "{url}: {items} item, {added} ditambahkan",
         "feed_error": "{url}: pemeriksaan terakhir gagal ({error})",
-        "no_feeds": "Saya tidak mengikuti feed apa pun. Operator dapat mencantumkan URL RSS atau "
-        "Atom di KUTIP_FEEDS.",
+        "no_feeds": "Saya tidak mengikuti feed apa pun. Operator dapat mencantumkan URL RSS atau Atom di KUTIP_FEEDS.",
     },
 }
 

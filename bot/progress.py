@@ -10,8 +10,6 @@ from tqdm import tqdm
 
 def progress_bar(total: int) -> Callable[[int], None]:
     """A bar on stderr for embedding `total` passages; its callback advances it per batch."""
-    bar = tqdm(
-        total=total, desc="embedding passages", unit="passage", file=sys.stderr, disable=total == 0, leave=False
-    )
+    bar = tqdm(total=total, desc="embedding passages", unit="passage", file=sys.stderr, disable=total == 0, leave=False)
     advance: Callable[[int], None] = bar.update
     return advance

@@ -82,8 +82,13 @@ class Refresher:
         self._forced = False
         self.building = True
         try:
-            report = refresh_index(self.settings.seeds_dir, self.settings.data_dir, self.service.embedder,
-                                   progress=logging_progress, max_file_bytes=self.settings.max_seed_bytes)
+            report = refresh_index(
+                self.settings.seeds_dir,
+                self.settings.data_dir,
+                self.service.embedder,
+                progress=logging_progress,
+                max_file_bytes=self.settings.max_seed_bytes,
+            )
         finally:
             self.building = False
         self._seen = files  # listed before the build: a change made during it triggers another

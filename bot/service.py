@@ -77,7 +77,11 @@ class QuoteService:
     """
 
     def __init__(
-        self, stored: StoredIndex, embedder: Embedder, top_k: int, reader: Reader | None = None,
+        self,
+        stored: StoredIndex,
+        embedder: Embedder,
+        top_k: int,
+        reader: Reader | None = None,
         judge: ReaderJudge = E5_READER_JUDGE,
     ) -> None:
         self.embedder = embedder
@@ -99,14 +103,18 @@ class QuoteService:
         judge: ReaderJudge = E5_READER_JUDGE,
     ) -> tuple[QuoteService, BuildReport]:
         """Bring the index up to date with seeds/, and load it (see also `open_service`)."""
-        report = refresh_index(settings.seeds_dir, settings.data_dir, embedder, progress=progress,
-                               max_file_bytes=settings.max_seed_bytes)
+        report = refresh_index(
+            settings.seeds_dir, settings.data_dir, embedder, progress=progress, max_file_bytes=settings.max_seed_bytes
+        )
         stored = load_index(settings.data_dir, embedder.name, embedder.dimension)
         return cls(stored, embedder, settings.top_k, reader or default_reader(embedder), judge), report
 
     @classmethod
     def open_existing(
-        cls, settings: Settings, embedder: Embedder, reader: Reader | None = None,
+        cls,
+        settings: Settings,
+        embedder: Embedder,
+        reader: Reader | None = None,
         judge: ReaderJudge = E5_READER_JUDGE,
     ) -> QuoteService:
         """The service over the index as it is on disk, however stale; raises IndexMissingError."""
@@ -179,11 +187,20 @@ class QuoteService:
         """Judge, quote and compose the answer to one searched question."""
         verdict = self.judge_result(result)
         articles = self.stored.articles
-        quotes = [
-            choose_quote(judged, articles[judged.hit.passage.article_id], result.terms, self.stored.lexical,
-                         self.judge.span_probability)
-            for judged in verdict.ranked
-        ] if verdict.answered else []
+        quotes = (
+            [
+                choose_quote(
+                    judged,
+                    articles[judged.hit.passage.article_id],
+                    result.terms,
+                    self.stored.lexical,
+                    self.judge.span_probability,
+                )
+                for judged in verdict.ranked
+            ]
+            if verdict.answered
+            else []
+        )
         return compose_answer(result.question, verdict.answered, quotes, articles, result.hits)
 
     def sources(self) -> list[Source]:
@@ -235,7 +252,10 @@ def open_embedder(settings: Settings) -> Embedder:
 
 
 def open_service(
-    settings: Settings, embedder: Embedder | None = None, *, wait_for_build: bool = True,
+    settings: Settings,
+    embedder: Embedder | None = None,
+    *,
+    wait_for_build: bool = True,
     progress: ProgressFactory | None = None,
 ) -> QuoteService:
     """The service over the index, built first when missing or stale; `embedder` defaults to `open_embedder`.
@@ -254,6 +274,11 @@ def open_service(
     for warning in report.warnings:
         log.warning(warning)
     if report.changed:
-        log.info("index updated: %d articles, %d passages, %d embedded in %.1f s",
-                 report.articles, report.passages, report.embedded_articles, report.seconds)
+        log.info(
+            "index updated: %d articles, %d passages, %d embedded in %.1f s",
+            report.articles,
+            report.passages,
+            report.embedded_articles,
+            report.seconds,
+        )
     return service

@@ -90,8 +90,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         allow_private_urls=_flag("KUTIP_ALLOW_PRIVATE_URLS", get("KUTIP_ALLOW_PRIVATE_URLS")),
         max_seed_bytes=_megabytes("KUTIP_MAX_SEED_MB", get("KUTIP_MAX_SEED_MB"), DEFAULT_MAX_SEED_MB) or None,
         max_fetch_bytes=_megabytes("KUTIP_MAX_FETCH_MB", get("KUTIP_MAX_FETCH_MB"), DEFAULT_MAX_FETCH_MB),
-        fetch_timeout=_seconds("KUTIP_FETCH_TIMEOUT_SECONDS", get("KUTIP_FETCH_TIMEOUT_SECONDS"),
-                               DEFAULT_FETCH_TIMEOUT_SECONDS),
+        fetch_timeout=_seconds(
+            "KUTIP_FETCH_TIMEOUT_SECONDS", get("KUTIP_FETCH_TIMEOUT_SECONDS"), DEFAULT_FETCH_TIMEOUT_SECONDS
+        ),
     )
 
 

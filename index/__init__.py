@@ -68,7 +68,12 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "index.judge": ("E5_READER_JUDGE", "ReaderJudge", "Verdict", "judge_without_reader"),
     "index.language": ("ENGLISH", "INDONESIAN", "asks_for_a_fact", "guess_language"),
     "index.library": (
-        "ADDED_FOLDER", "add_article", "add_from_url", "describe_files", "read_json", "remove_article",
+        "ADDED_FOLDER",
+        "add_article",
+        "add_from_url",
+        "describe_files",
+        "read_json",
+        "remove_article",
         "write_atomically",
     ),
     "index.quotes": ("Quote", "choose_quote"),

@@ -84,17 +84,17 @@ def read_articles(seeds_dir: Path, max_file_bytes: int | None = DEFAULT_MAX_FILE
         relative = path.relative_to(seeds_dir).as_posix()
         label = f"{seeds_dir.name}/{relative}"
         if max_file_bytes is not None and (size := _size(path)) > max_file_bytes:
-            warnings.append(f"{label}: {size / 1048576:.1f} MB, over the {max_file_bytes / 1048576:g} MB "
-                            "limit (KUTIP_MAX_SEED_MB), skipped")
+            warnings.append(
+                f"{label}: {size / 1048576:.1f} MB, over the {max_file_bytes / 1048576:g} MB "
+                "limit (KUTIP_MAX_SEED_MB), skipped"
+            )
             continue
         found, problems = _load_file(path, label, relative)
         warnings.extend(problems)
         for article, label in found:
             if article.id in articles:
                 first = articles[article.id][1]
-                warnings.append(
-                    f"{label}: duplicate article id {article.id!r} (first in {first}), skipped"
-                )
+                warnings.append(f"{label}: duplicate article id {article.id!r} (first in {first}), skipped")
             else:
                 articles[article.id] = (article, label)
     if not articles:

@@ -76,20 +76,33 @@ def _refresh(
     changed = {a.id for a in load.articles if old_hashes.get(a.id) != a.content_hash}
     removed = len(set(old_hashes) - set(new_hashes))
     if old is not None and not changed and not removed:
-        return BuildReport(len(load.articles), old.passage_count, 0, 0, load.warnings,
-                           time.perf_counter() - started, changed=False)
+        return BuildReport(
+            len(load.articles), old.passage_count, 0, 0, load.warnings, time.perf_counter() - started, changed=False
+        )
     # Vectors are read back only when some unchanged article can lend them.
     keeps_some = any(article_id not in changed for article_id in old_hashes.keys() & new_hashes.keys())
     previous = current if keeps_some else None
     passages, vectors = _embed(load.articles, changed, previous, embedder, settings, progress)
     manifest = Manifest(
-        format_version=FORMAT_VERSION, generation="", model_name=embedder.name,
-        dimension=embedder.dimension, passage_settings=settings, built_at="",
-        article_hashes=new_hashes, passage_count=len(passages),
+        format_version=FORMAT_VERSION,
+        generation="",
+        model_name=embedder.name,
+        dimension=embedder.dimension,
+        passage_settings=settings,
+        built_at="",
+        article_hashes=new_hashes,
+        passage_count=len(passages),
     )
     write_index(data_dir, list(load.articles), passages, vectors, manifest)
-    return BuildReport(len(load.articles), len(passages), len(changed), removed, load.warnings,
-                       time.perf_counter() - started, changed=True)
+    return BuildReport(
+        len(load.articles),
+        len(passages),
+        len(changed),
+        removed,
+        load.warnings,
+        time.perf_counter() - started,
+        changed=True,
+    )
 
 
 def _current_index(data_dir: Path, embedder: Embedder) -> StoredIndex | None:
@@ -115,8 +128,7 @@ def _embed(
 ) -> tuple[list[Passage], np.ndarray]:
     """Passages of every article, with vectors reused for unchanged articles."""
     per_article = {
-        a.id: split_passages(a, embedder.count_tokens, settings["max_tokens"], settings["overlap"])
-        for a in articles
+        a.id: split_passages(a, embedder.count_tokens, settings["max_tokens"], settings["overlap"]) for a in articles
     }
     fresh = [p for a in articles if a.id in changed_ids for p in per_article[a.id]]
     callback = progress(len(fresh)) if progress else None

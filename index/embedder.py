@@ -24,9 +24,7 @@ class Embedder(Protocol):
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
-    def encode_documents(
-        self, texts: Sequence[str], progress: ProgressCallback | None = None
-    ) -> np.ndarray: ...
+    def encode_documents(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray: ...
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -53,14 +51,10 @@ class SentenceTransformerEmbedder:
         self._document_prompt = self._model.prompts.get("document") or ""
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self._model.encode_query(
-            list(texts), normalize_embeddings=True, convert_to_numpy=True
-        )
+        vectors = self._model.encode_query(list(texts), normalize_embeddings=True, convert_to_numpy=True)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def encode_documents(
-        self, texts: Sequence[str], progress: ProgressCallback | None = None
-    ) -> np.ndarray:
+    def encode_documents(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray:
         chunks = []
         # Sorting by length keeps padding small inside each batch: most of the speed-up
         # sentence-transformers gets on its own, kept while we report progress per batch.

@@ -51,7 +51,9 @@ def corpus_from_questions(path: Path) -> list[dict[str, str]]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
-            articles.setdefault(row["doc_id"], {"id": row["doc_id"], "text": row["context"], "lang": row.get("lang", "")})
+            articles.setdefault(
+                row["doc_id"], {"id": row["doc_id"], "text": row["context"], "lang": row.get("lang", "")}
+            )
     return list(articles.values())
 
 

@@ -33,8 +33,13 @@ class Draft:
 def extract_html(html: bytes | str, url: str | None = None) -> Draft:
     """The article in a news page: title, paragraphs (one per line), date and language."""
     document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False,
-        include_images=False, favor_precision=True,
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        favor_precision=True,
     )
     text = getattr(document, "text", None) or ""
     title = (getattr(document, "title", None) or "").strip()
@@ -43,11 +48,11 @@ def extract_html(html: bytes | str, url: str | None = None) -> Draft:
         lines = lines[1:]  # the headline repeated as the first paragraph
     body = "\n\n".join(lines)
     if len(body) < MIN_ARTICLE_CHARS:
-        raise ExtractionError("no article text found on the page (it may need JavaScript, a login, "
-                              "or be a list of links)")
+        raise ExtractionError(
+            "no article text found on the page (it may need JavaScript, a login, or be a list of links)"
+        )
     published = getattr(document, "date", None) or None
-    return Draft(title=title or _first_line(body), text=body, url=url, published=published,
-                 lang=_html_language(html))
+    return Draft(title=title or _first_line(body), text=body, url=url, published=published, lang=_html_language(html))
 
 
 def draft_from_text(text: str) -> Draft:
@@ -55,8 +60,9 @@ def draft_from_text(text: str) -> Draft:
     title, _, body = _clean(text).strip().partition("\n")
     body = body.strip()
     if not title.strip() or len(body) < MIN_ARTICLE_CHARS:
-        raise ExtractionError(f"paste the title on the first line and at least {MIN_ARTICLE_CHARS} "
-                              "characters of article text below it")
+        raise ExtractionError(
+            f"paste the title on the first line and at least {MIN_ARTICLE_CHARS} characters of article text below it"
+        )
     return Draft(title=title.strip(), text=body)
 
 

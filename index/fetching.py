@@ -52,7 +52,11 @@ class _GuardedBackend(httpcore.SyncBackend):
         self.allow_private = allow_private
 
     def connect_tcp(
-        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
         address = self._checked_address(host, port)
@@ -82,7 +86,8 @@ class _GuardedTransport(httpx.HTTPTransport):
     def __init__(self, allow_private: bool) -> None:
         super().__init__(retries=0)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(), network_backend=_GuardedBackend(allow_private),
+            ssl_context=httpx.create_ssl_context(),
+            network_backend=_GuardedBackend(allow_private),
         )
 
 
@@ -90,14 +95,20 @@ class Fetcher:
     """Fetches one URL at a time with the deployment's limits; one HTTP client, reused."""
 
     def __init__(
-        self, *, allow_private: bool = False, timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        self,
+        *,
+        allow_private: bool = False,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self._client = httpx.Client(
-            transport=_GuardedTransport(allow_private), timeout=httpx.Timeout(timeout),
-            follow_redirects=True, max_redirects=MAX_REDIRECTS, headers={"User-Agent": USER_AGENT},
+            transport=_GuardedTransport(allow_private),
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            headers={"User-Agent": USER_AGENT},
             trust_env=False,  # a proxy from the environment would connect past the guard
         )
 

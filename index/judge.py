@@ -42,9 +42,9 @@ class ReaderJudge:
     """Decline unless the reader finds an answer; order by reader and retrieval together."""
 
     gate: DeclineRule
-    answerable: float     # reader probability that some passage must reach
+    answerable: float  # reader probability that some passage must reach
     reader_weight: float  # share of the reader in the ordering score, the rest retrieval
-    read_depth: int       # how many of the best hits are read
+    read_depth: int  # how many of the best hits are read
     span_probability: float  # a span at least this probable is shown as the answer
     unfamiliar: DeclineRule  # what else answers a question unlike those the reader learnt from
 
@@ -58,10 +58,11 @@ class ReaderJudge:
             Judged(hit, reading, self.reader_weight * reading.answerable + (1 - self.reader_weight) * hit.score)
             for hit, reading in zip(result.hits, readings)
         ]
-        unread = [Judged(hit, None, (1 - self.reader_weight) * hit.score) for hit in result.hits[len(readings):]]
+        unread = [Judged(hit, None, (1 - self.reader_weight) * hit.score) for hit in result.hits[len(readings) :]]
         ranked = sorted(judged, key=lambda j: -j.confidence) + unread
         answered = any(r.answerable >= self.answerable for r in readings) or (
-            not familiar and self.unfamiliar.answers(result, lexical))
+            not familiar and self.unfamiliar.answers(result, lexical)
+        )
         return Verdict(answered, tuple(ranked))
 
 

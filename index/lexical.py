@@ -17,9 +17,23 @@ from index.sentences import WORD_PATTERN
 
 # Sastrawi's list covers Indonesian function and question words (apa, siapa, kapan...);
 # the eval README measured stopwords + stemming at R@5 0.923 against 0.910 without.
-STOPWORDS = frozenset(StopWordRemoverFactory().get_stop_words()) | frozenset(STOPWORDS_EN) | {
-    "what", "who", "whom", "which", "when", "where", "why", "how", "does", "did", "do",
-}
+STOPWORDS = (
+    frozenset(StopWordRemoverFactory().get_stop_words())
+    | frozenset(STOPWORDS_EN)
+    | {
+        "what",
+        "who",
+        "whom",
+        "which",
+        "when",
+        "where",
+        "why",
+        "how",
+        "does",
+        "did",
+        "do",
+    }
+)
 _STEMMER = StemmerFactory().create_stemmer()
 # Lower term-frequency saturation than bm25s's default k1=1.5: news passages are short and a
 # repeated word says little more. Chosen on the FacQA train questions by a k1/b sweep whose script

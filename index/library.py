@@ -48,8 +48,14 @@ def add_article(seeds_dir: Path, draft: Draft, added_by: str, extra: dict[str, s
         if found := find_duplicate(existing, draft):
             raise DuplicateError(f"already in the library as {found.id!r} ({found.title})", found.id, found.title)
         article_id = _new_id(draft, {a.id for a in existing})
-        fields = {"title": draft.title, "url": draft.url, "published": draft.published, "lang": draft.lang,
-                  "added_by": added_by, **(extra or {})}
+        fields = {
+            "title": draft.title,
+            "url": draft.url,
+            "published": draft.published,
+            "lang": draft.lang,
+            "added_by": added_by,
+            **(extra or {}),
+        }
         content = _front_matter(fields) + "\n" + draft.text + "\n"
         path = seeds_dir / ADDED_FOLDER / f"{article_id}.md"
         article = parse_document(content.encode("utf-8"), article_id, f"{ADDED_FOLDER}/{path.name}")
@@ -211,8 +217,14 @@ def read_json(path: Path, default: object) -> object:
 
 
 def add_from_url(
-    seeds_dir: Path, fetcher: Fetcher, url: str, added_by: str, *, title: str | None = None,
-    published: str | None = None, extra: dict[str, str] | None = None,
+    seeds_dir: Path,
+    fetcher: Fetcher,
+    url: str,
+    added_by: str,
+    *,
+    title: str | None = None,
+    published: str | None = None,
+    extra: dict[str, str] | None = None,
 ) -> Article:
     """Fetch `url`, extract its article and add it; a feed's `title` and `published` win over the page's."""
     check_url(url)

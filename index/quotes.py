@@ -46,7 +46,9 @@ def choose_quote(
     return Quote(judged, sentences[0].paragraph, quote_start, quote_end, (start, end) if confident else None)
 
 
-def _lexical_sentences(passage: Passage, article: Article, terms: tuple[str, ...], lexical: LexicalIndex) -> list[Sentence]:
+def _lexical_sentences(
+    passage: Passage, article: Article, terms: tuple[str, ...], lexical: LexicalIndex
+) -> list[Sentence]:
     """The passage's best sentence by question words and its matching neighbours, in one
     paragraph; the first paragraph whole when no sentence holds a question word."""
     scores = lexical.coverage(terms, [article.text[s.start : s.end] for s in passage.sentences])
@@ -57,8 +59,11 @@ def _lexical_sentences(passage: Passage, article: Article, terms: tuple[str, ...
     chosen = [best]
     for step in (-1, 1):
         i = best + step
-        while 0 <= i < len(scores) and passage.sentences[i].paragraph == passage.sentences[best].paragraph \
-                and scores[i] >= NEIGHBOUR_SHARE * scores[best]:
+        while (
+            0 <= i < len(scores)
+            and passage.sentences[i].paragraph == passage.sentences[best].paragraph
+            and scores[i] >= NEIGHBOUR_SHARE * scores[best]
+        ):
             chosen.append(i)
             i += step
     return [passage.sentences[i] for i in sorted(chosen)]

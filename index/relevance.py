@@ -13,7 +13,7 @@ from index.search import SearchResult
 class Evidence:
     """Signals that the best passage answers the question."""
 
-    cosine: float    # dense cosine of the best hit
+    cosine: float  # dense cosine of the best hit
     coverage: float  # IDF-weighted share of the question's terms found in the best hit
     contrast: float  # best cosine minus the question's best cosine against background passages
 
@@ -23,7 +23,7 @@ class DeclineRule:
     """Answer when the best passage clearly beats the background, or holds every question word
     and beats it at all; cosines differ per embedding model, so the numbers are per model."""
 
-    contrast: float          # contrast that is enough on its own
+    contrast: float  # contrast that is enough on its own
     covered_contrast: float  # contrast that is enough when coverage reaches `covered`
     covered: float = 0.99
 

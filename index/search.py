@@ -49,9 +49,7 @@ class SearchResult:
 class Searcher:
     """Answers `search(question)` over one loaded index with one embedder."""
 
-    def __init__(
-        self, stored: StoredIndex, embedder: Embedder, dense_weight: float = DEFAULT_DENSE_WEIGHT
-    ) -> None:
+    def __init__(self, stored: StoredIndex, embedder: Embedder, dense_weight: float = DEFAULT_DENSE_WEIGHT) -> None:
         self.stored = stored
         self.embedder = embedder
         self.dense_weight = dense_weight

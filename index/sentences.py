@@ -27,11 +27,42 @@ WORD_PATTERN = re.compile(r"\w+", re.UNICODE)  # a word, for BM25 and for guessi
 # "dll. yang ..." together.
 ABBREVIATIONS: tuple[str, ...] = (
     # English titles and places
-    "mr", "mrs", "ms", "dr", "prof", "st", "mt", "sen", "rep", "gov", "gen", "lt", "col",
-    "capt", "sgt", "jr", "sr", "vs", "no",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "st",
+    "mt",
+    "sen",
+    "rep",
+    "gov",
+    "gen",
+    "lt",
+    "col",
+    "capt",
+    "sgt",
+    "jr",
+    "sr",
+    "vs",
+    "no",
     # Indonesian titles, addresses and administrative units
-    "jl", "kec", "kab", "kel", "prov", "rp", "drs", "dra", "ir", "hj", "kh", "sdr", "bpk",
-    "tn", "ny", "kol",
+    "jl",
+    "kec",
+    "kab",
+    "kel",
+    "prov",
+    "rp",
+    "drs",
+    "dra",
+    "ir",
+    "hj",
+    "kh",
+    "sdr",
+    "bpk",
+    "tn",
+    "ny",
+    "kol",
 )
 _ABBREVIATIONS = frozenset(ABBREVIATIONS)
 
@@ -130,11 +161,7 @@ def _word_before(text: str, position: int) -> str:
 
 def _is_abbreviation(word: str) -> bool:
     """Tell whether a word followed by a dot is an abbreviation rather than a sentence end."""
-    return (
-        word.lower() in _ABBREVIATIONS
-        or _INITIAL.fullmatch(word) is not None
-        or _DOTTED.fullmatch(word) is not None
-    )
+    return word.lower() in _ABBREVIATIONS or _INITIAL.fullmatch(word) is not None or _DOTTED.fullmatch(word) is not None
 
 
 def _trim(text: str, start: int, end: int) -> Span | None:

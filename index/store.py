@@ -107,8 +107,14 @@ def write_index(
     _write_database(folder / DATABASE_NAME, articles, passages)
     LexicalIndex.build([passage.text for passage in passages]).save(folder / LEXICAL_NAME)
     files = {path.relative_to(folder).as_posix(): _sha256(path) for path in _files_in(folder)}
-    written = Manifest(**{**asdict(manifest), "generation": generation, "files": files,
-                          "built_at": datetime.now(UTC).isoformat(timespec="seconds")})
+    written = Manifest(
+        **{
+            **asdict(manifest),
+            "generation": generation,
+            "files": files,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+    )
     _replace_json(data_dir / MANIFEST_NAME, asdict(written))
     _remove_other_generations(data_dir, keep=generation)
     return written
@@ -192,8 +198,16 @@ def _write_database(path: Path, articles: list[Article], passages: list[Passage]
         connection.executemany(
             "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (row, p.id, p.article_id, p.paragraph, p.paragraph_end, p.start, p.end,
-                 json.dumps([[s.start, s.end, s.paragraph] for s in p.sentences]))
+                (
+                    row,
+                    p.id,
+                    p.article_id,
+                    p.paragraph,
+                    p.paragraph_end,
+                    p.start,
+                    p.end,
+                    json.dumps([[s.start, s.end, s.paragraph] for s in p.sentences]),
+                )
                 for row, p in enumerate(passages)
             ],
         )
@@ -204,17 +218,24 @@ def _read_database(path: Path) -> tuple[dict[str, Article], list[Passage]]:
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         articles = {
-            row[0]: Article(id=row[0], title=row[1], text=row[2], url=row[3], published=row[4],
-                            lang=row[5], source=row[6])
+            row[0]: Article(
+                id=row[0], title=row[1], text=row[2], url=row[3], published=row[4], lang=row[5], source=row[6]
+            )
             for row in connection.execute("SELECT id, title, text, url, published, lang, source FROM articles")
         }
         passages = [
-            Passage(id=pid, article_id=aid, paragraph=first, paragraph_end=last, start=start, end=end,
-                    text=articles[aid].text[start:end],
-                    sentences=tuple(Sentence(*triple) for triple in json.loads(sentences)))
+            Passage(
+                id=pid,
+                article_id=aid,
+                paragraph=first,
+                paragraph_end=last,
+                start=start,
+                end=end,
+                text=articles[aid].text[start:end],
+                sentences=tuple(Sentence(*triple) for triple in json.loads(sentences)),
+            )
             for pid, aid, first, last, start, end, sentences in connection.execute(
-                'SELECT id, article_id, paragraph, paragraph_end, start, "end", sentences '
-                "FROM passages ORDER BY row"
+                'SELECT id, article_id, paragraph, paragraph_end, start, "end", sentences FROM passages ORDER BY row'
             )
         ]
     finally:

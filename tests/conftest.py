@@ -93,5 +93,3 @@ async def bot(
         yield application
     crashes = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert not crashes, crashes
-
-

@@ -55,5 +55,13 @@ def extract(examples: list[Example], embedder: SentenceTransformerEmbedder, fold
         train=np.array([e.role == "train" for e in examples]),
         question=np.array([e.question_id for e in examples]),
     )
-    (folder / INFO_FILE).write_text(json.dumps({"examples": len(examples), "tokens": int(lengths.sum()),
-                                                 "layers": list(LAYERS), "seconds": time.perf_counter() - started}))
+    (folder / INFO_FILE).write_text(
+        json.dumps(
+            {
+                "examples": len(examples),
+                "tokens": int(lengths.sum()),
+                "layers": list(LAYERS),
+                "seconds": time.perf_counter() - started,
+            }
+        )
+    )

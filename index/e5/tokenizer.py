@@ -97,9 +97,7 @@ def _character_class(codepoints: set[int]) -> str:
             ranges[-1] = (ranges[-1][0], codepoint)
         else:
             ranges.append((codepoint, codepoint))
-    body = "".join(
-        f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges
-    )
+    body = "".join(f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges)
     return f"[{body}]"
 
 

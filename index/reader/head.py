@@ -41,8 +41,9 @@ class ReaderHead(nn.Module):
         self.mix = nn.Parameter(torch.zeros(len(config.layers)))
         self.project = nn.Linear(config.hidden, config.width)
         self.blocks = nn.ModuleList(
-            nn.TransformerEncoderLayer(config.width, config.heads, 2 * config.width, config.dropout,
-                                       batch_first=True, norm_first=True)
+            nn.TransformerEncoderLayer(
+                config.width, config.heads, 2 * config.width, config.dropout, batch_first=True, norm_first=True
+            )
             for _ in range(config.blocks)
         )
         self.norm = nn.LayerNorm(config.width)

@@ -35,8 +35,13 @@ def make_pairs(tokenizer: Any, question: str, passage: str, max_tokens: int = MA
     """The windows of `passage` paired with `question` (one window for a passage that fits)."""
     question_ids = list(tokenizer(QUERY_PREFIX + question, add_special_tokens=False)["input_ids"])
     prompt, content = _passage_tokens(tokenizer, passage)
-    head = [tokenizer.cls_token_id, *question_ids[:MAX_QUESTION_TOKENS], tokenizer.sep_token_id,
-            tokenizer.sep_token_id, *prompt]
+    head = [
+        tokenizer.cls_token_id,
+        *question_ids[:MAX_QUESTION_TOKENS],
+        tokenizer.sep_token_id,
+        tokenizer.sep_token_id,
+        *prompt,
+    ]
     room = max(max_tokens - len(head) - 1, 8)
     pairs = []
     for begin in _window_starts(len(content), room):

@@ -30,4 +30,6 @@ def real_service(real_embedder: Embedder, tmp_path_factory: pytest.TempPathFacto
     root = tmp_path_factory.mktemp("real")
     (root / "seeds").mkdir()
     shutil.copy(SEED, root / "seeds" / SEED.name)
-    return open_service(Settings(seeds_dir=root / "seeds", data_dir=root / "data", cache_dir=root / "cache"), real_embedder)
+    return open_service(
+        Settings(seeds_dir=root / "seeds", data_dir=root / "data", cache_dir=root / "cache"), real_embedder
+    )

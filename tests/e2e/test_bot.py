@@ -47,9 +47,7 @@ async def test_an_english_question_about_an_indonesian_article_gets_english_labe
 
 
 @pytest.mark.parametrize("fake_privacy", [True, False], ids=["privacy-on", "privacy-off"])
-async def test_in_groups_only_messages_addressed_to_the_bot_are_answered(
-    fake: FakeTelegram, bot: Application
-) -> None:
+async def test_in_groups_only_messages_addressed_to_the_bot_are_answered(fake: FakeTelegram, bot: Application) -> None:
     group = {"chat_id": GROUP, "chat_type": "supergroup"}
     chatter = fake.push_message(text=ASK_ID, **group)  # a question, but not to the bot
     [by_mention] = await ask(fake, f"@kutip_test_bot {ASK_ID}", **group)

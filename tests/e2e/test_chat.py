@@ -19,11 +19,25 @@ def test_terminal_chat_answers_lists_sources_and_quits(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     shutil.copy(SEED, seeds / SEED.name)
-    env = {**os.environ, "KUTIP_SEEDS_DIR": str(seeds), "KUTIP_DATA_DIR": str(tmp_path / "data"),
-           "TELEGRAM_BOT_TOKEN": ""}
-    stdin = "/sources\nSiapa yang disalahkan Putin atas kebuntuan negosiasi nuklir?\n\nBagaimana cara membuat rendang yang empuk?\n/quit\n"
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "run"], input=stdin, capture_output=True,
-                          text=True, env=env, cwd=tmp_path, timeout=240)
+    env = {
+        **os.environ,
+        "KUTIP_SEEDS_DIR": str(seeds),
+        "KUTIP_DATA_DIR": str(tmp_path / "data"),
+        "TELEGRAM_BOT_TOKEN": "",
+    }
+    stdin = (
+        "/sources\nSiapa yang disalahkan Putin atas kebuntuan negosiasi nuklir?\n\n"
+        "Bagaimana cara membuat rendang yang empuk?\n/quit\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=240,
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "starting the terminal chat" in done.stderr

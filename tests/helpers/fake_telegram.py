@@ -40,12 +40,9 @@ NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
 )
-POLL_CONFLICT = (
-    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
-)
+POLL_CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 WEBHOOK_CONFLICT = (
-    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete "
-    "the webhook first"
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 )
 QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 NGINX_PAGE = (
@@ -62,21 +59,73 @@ DEFAULT_DESCRIPTIONS = {
     409: POLL_CONFLICT,
     500: "Internal Server Error",
 }
-UPDATE_TYPES = ["message", "edited_message", "channel_post", "edited_channel_post", "business_connection", "business_message", "edited_business_message", "deleted_business_messages", "message_reaction", "message_reaction_count", "inline_query", "chosen_inline_result", "callback_query", "shipping_query", "pre_checkout_query", "purchased_paid_media", "poll", "poll_answer", "my_chat_member", "chat_member", "chat_join_request", "chat_boost", "removed_chat_boost"]
+UPDATE_TYPES = [
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "business_connection",
+    "business_message",
+    "edited_business_message",
+    "deleted_business_messages",
+    "message_reaction",
+    "message_reaction_count",
+    "inline_query",
+    "chosen_inline_result",
+    "callback_query",
+    "shipping_query",
+    "pre_checkout_query",
+    "purchased_paid_media",
+    "poll",
+    "poll_answer",
+    "my_chat_member",
+    "chat_member",
+    "chat_join_request",
+    "chat_boost",
+    "removed_chat_boost",
+]
 # Telegram's default when allowed_updates is unset or empty.
 DEFAULT_ALLOWED = frozenset(UPDATE_TYPES) - {"chat_member", "message_reaction", "message_reaction_count"}
 CHAT_ACTIONS = frozenset(
-    ["typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice", "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"]
+    [
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    ]
 )
 
 JSON_FIELDS = frozenset(
-    ["reply_markup", "entities", "caption_entities", "allowed_updates", "commands", "scope", "reply_parameters", "link_preview_options"]
+    [
+        "reply_markup",
+        "entities",
+        "caption_entities",
+        "allowed_updates",
+        "commands",
+        "scope",
+        "reply_parameters",
+        "link_preview_options",
+    ]
 )
 INT_FIELDS = frozenset(
     ["message_id", "offset", "limit", "timeout", "max_connections", "cache_time", "reply_to_message_id"]
 )
 BOOL_FIELDS = frozenset(
-    ["drop_pending_updates", "show_alert", "disable_notification", "protect_content", "allow_sending_without_reply", "disable_web_page_preview"]
+    [
+        "drop_pending_updates",
+        "show_alert",
+        "disable_notification",
+        "protect_content",
+        "allow_sending_without_reply",
+        "disable_web_page_preview",
+    ]
 )
 
 T = TypeVar("T")
@@ -329,8 +378,9 @@ class FakeTelegram:
             "type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False,
             "emoji": emoji, "file_size": 23456,
         }  # fmt: skip
-        return self._push_user_message(chat_id, {"sticker": sticker}, user_id=user_id,
-                                       chat_type=chat_type, reply_to_message=reply_to_message)
+        return self._push_user_message(
+            chat_id, {"sticker": sticker}, user_id=user_id, chat_type=chat_type, reply_to_message=reply_to_message
+        )
 
     def push_photo(
         self, chat_id: int, *, caption: str | None = None, user_id: int | None = None,
@@ -349,13 +399,22 @@ class FakeTelegram:
             content["caption"] = caption
             if found := api_entities(caption, find_entities(caption)):
                 content["caption_entities"] = found
-        return self._push_user_message(chat_id, content, user_id=user_id, chat_type=chat_type,
-                                       reply_to_message=reply_to_message)
+        return self._push_user_message(
+            chat_id, content, user_id=user_id, chat_type=chat_type, reply_to_message=reply_to_message
+        )
 
     def push_document(
-        self, chat_id: int, file_name: str, content: bytes, *, mime_type: str = "text/plain",
-        caption: str | None = None, user_id: int | None = None, chat_type: str = "private",
-        language_code: str = "en", declared_size: int | None = None,
+        self,
+        chat_id: int,
+        file_name: str,
+        content: bytes,
+        *,
+        mime_type: str = "text/plain",
+        caption: str | None = None,
+        user_id: int | None = None,
+        chat_type: str = "private",
+        language_code: str = "en",
+        declared_size: int | None = None,
     ) -> dict[str, Any]:
         """A user sends a file; the bot can fetch it with getFile and the file URL.
 
@@ -373,8 +432,9 @@ class FakeTelegram:
             payload["caption"] = caption
             if found := api_entities(caption, find_entities(caption)):
                 payload["caption_entities"] = found
-        return self._push_user_message(chat_id, payload, user_id=user_id, chat_type=chat_type,
-                                       reply_to_message=None, language_code=language_code)
+        return self._push_user_message(
+            chat_id, payload, user_id=user_id, chat_type=chat_type, reply_to_message=None, language_code=language_code
+        )
 
     def push_callback_query(
         self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None, forged: bool = False
@@ -421,9 +481,7 @@ class FakeTelegram:
         """The bot's message as it stands now, after any edits."""
         return self._latest[(chat_id, message_id)]
 
-    async def wait_for_messages(
-        self, chat_id: int, count: int = 1, timeout: float = 3.0
-    ) -> list[SentMessage]:
+    async def wait_for_messages(self, chat_id: int, count: int = 1, timeout: float = 3.0) -> list[SentMessage]:
         """The first ``count`` messages the bot sent to ``chat_id``, once they exist."""
 
         def ready() -> list[SentMessage] | None:
@@ -755,8 +813,7 @@ class FakeTelegram:
         if parts.scheme.lower() != "https":
             raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
         if port not in (80, 88, 443, 8443):
-            raise ApiError(400, "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, "
-                           "443 or 8443")
+            raise ApiError(400, "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
         secret = params.get("secret_token") or None
         if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
             raise ApiError(400, "Bad Request: secret token contains unallowed characters")
@@ -847,8 +904,12 @@ class FakeTelegram:
         path, content = self._files[file_id]
         if len(content) > MAX_DOWNLOAD_BYTES:
             raise ApiError(400, "Bad Request: file is too big")
-        return {"file_id": file_id, "file_unique_id": "AgAD" + file_id[-6:], "file_size": len(content),
-                "file_path": path}
+        return {
+            "file_id": file_id,
+            "file_unique_id": "AgAD" + file_id[-6:],
+            "file_size": len(content),
+            "file_path": path,
+        }
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
         """GET /file/bot<token>/<file_path>: the file's bytes, as api.telegram.org serves them."""

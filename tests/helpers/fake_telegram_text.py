@@ -11,7 +11,18 @@ MAX_TEXT_LENGTH = 4096  # UTF-16 code units, counted after entity parsing
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_ENTITIES = 100  # tdlib drops formatting entities beyond this, silently
 BUTTON_ACTIONS = frozenset(
-    ["url", "callback_data", "web_app", "login_url", "switch_inline_query", "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text", "callback_game", "pay"]
+    [
+        "url",
+        "callback_data",
+        "web_app",
+        "login_url",
+        "switch_inline_query",
+        "switch_inline_query_current_chat",
+        "switch_inline_query_chosen_chat",
+        "copy_text",
+        "callback_game",
+        "pay",
+    ]
 )
 
 
@@ -35,7 +46,24 @@ def entity_text(text: str, entity: Mapping[str, Any]) -> str:
 # code-point "start"/"end" and converted to the Bot API's UTF-16 offsets at the very end.
 
 HTML_TAGS = frozenset(
-    ["a", "b", "strong", "i", "em", "s", "strike", "del", "u", "ins", "tg-spoiler", "tg-emoji", "span", "pre", "code", "blockquote"]
+    [
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "s",
+        "strike",
+        "del",
+        "u",
+        "ins",
+        "tg-spoiler",
+        "tg-emoji",
+        "span",
+        "pre",
+        "code",
+        "blockquote",
+    ]
 )
 SIMPLE_TAGS = {
     "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
@@ -52,7 +80,20 @@ PRIORITY = {
     "custom_emoji": 99, "expandable_blockquote": 0,
 }  # fmt: skip
 USER_ENTITY_TYPES = frozenset(
-    ["bold", "italic", "underline", "strikethrough", "spoiler", "code", "pre", "text_link", "text_mention", "custom_emoji", "blockquote", "expandable_blockquote"]
+    [
+        "bold",
+        "italic",
+        "underline",
+        "strikethrough",
+        "spoiler",
+        "code",
+        "pre",
+        "text_link",
+        "text_mention",
+        "custom_emoji",
+        "blockquote",
+        "expandable_blockquote",
+    ]
 )
 NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 ENTITY_RE = re.compile(r"&(?:#x([0-9a-fA-F]*)|#([0-9]*)|([A-Za-z]*))(;?)")
@@ -126,8 +167,10 @@ class _HtmlParser:
             self.fail(f'Can\'t find end tag corresponding to start tag "{self.stack[-1].tag}"')
         text = "".join(self.out)
         if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
-            self.fail("Text contains invalid Unicode characters after decoding HTML entities, "
-                      "check for unmatched surrogate code units")
+            self.fail(
+                "Text contains invalid Unicode characters after decoding HTML entities, "
+                "check for unmatched surrogate code units"
+            )
         for entity in self.entities:
             if entity["type"] == "code":
                 entity.pop("language", None)  # a language counts only on <pre><code>
@@ -205,8 +248,7 @@ class _HtmlParser:
         top = self.stack[-1]
         if end_name and end_name != top.tag:
             self.fail(
-                f'Unmatched end tag at byte offset {self.offset(begin)}, expected "</{top.tag}>", '
-                f'found "</{end_name}>"'
+                f'Unmatched end tag at byte offset {self.offset(begin)}, expected "</{top.tag}>", found "</{end_name}>"'
             )
         if len(self.out) > top.start:
             self.close(top)
@@ -439,8 +481,11 @@ def _given_entities(text: str, raw: Any) -> list[dict[str, Any]]:
         if not isinstance(start, int) or not isinstance(length, int) or length < 0:
             raise ApiError(400, "Bad Request: can't parse entities JSON object")
         if start not in index or start + length not in index:
-            raise ApiError(400, f"Bad Request: entity beginning at UTF-16 offset {start} ends after "
-                           "the end of the text or in the middle of a character")
+            raise ApiError(
+                400,
+                f"Bad Request: entity beginning at UTF-16 offset {start} ends after "
+                "the end of the text or in the middle of a character",
+            )
         extras = {k: v for k, v in entity.items() if k not in ("type", "offset", "length")}
         if entity.get("type") in USER_ENTITY_TYPES:  # the others are found again by Telegram
             span = {"start": index[start], "end": index[start + length]}
@@ -508,8 +553,9 @@ def parse_inline_keyboard(raw: Any) -> dict[str, Any] | None:
         raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
     rows = raw["inline_keyboard"]
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise ApiError(400, 'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup '
-                       "should be an Array of Arrays")
+        raise ApiError(
+            400, 'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays'
+        )
     kept = [[b for b in map(_parse_button, row) if b is not None] for row in rows]
     kept = [row for row in kept if row]
     return {"inline_keyboard": kept} if kept else None

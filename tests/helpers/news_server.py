@@ -44,8 +44,10 @@ def rss_feed(items: list[dict[str, str]]) -> bytes:
         f"<pubDate>{i.get('pubDate', 'Fri, 21 Nov 2026 09:00:00 +0700')}</pubDate></item>"
         for i in items
     )
-    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Kabar Kita</title>'
-            f"<link>http://{HOST}/</link><description>Berita</description>{entries}</channel></rss>").encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Kabar Kita</title>'
+        f"<link>http://{HOST}/</link><description>Berita</description>{entries}</channel></rss>"
+    ).encode()
 
 
 class NewsServer:
@@ -82,8 +84,14 @@ class NewsServer:
     def url(self, path: str) -> str:
         return f"http://{HOST}:{self.port}{path}"
 
-    def page(self, path: str, body: bytes, kind: str = "text/html; charset=utf-8", status: int = 200,
-             headers: dict[str, str] | None = None) -> str:
+    def page(
+        self,
+        path: str,
+        body: bytes,
+        kind: str = "text/html; charset=utf-8",
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> str:
         """Serve `body` at `path`; returns its URL."""
         self.routes[path] = (status, kind, body, headers or {})
         return self.url(path)

@@ -40,9 +40,7 @@ def test_real_seed_loads_clean_with_caption_and_derived_title(seeds: Path) -> No
     assert article.text.endswith("Reuters dan Agence France Press.")
     assert all(line == line.rstrip() for line in article.text.split("\n"))
     assert "\n\n\n" not in article.text
-    assert article.title == (
-        "Presiden Rusia Vladimir Putin menyerukan jaminan keamanan Korea Utara, untuk…"
-    )
+    assert article.title == ("Presiden Rusia Vladimir Putin menyerukan jaminan keamanan Korea Utara, untuk…")
     assert (article.url, article.published, article.lang) == (None, None, None)
 
 
@@ -62,7 +60,7 @@ def test_furniture_is_matched_on_whole_lines_only() -> None:
 
 def test_front_matter_is_parsed_and_unknown_keys_ignored(seeds: Path) -> None:
     (seeds / "putin.md").write_text(
-        "---\ntitle: \"Putin dan Korea\"\nurl: https://example.id/a?b=1\n"
+        '---\ntitle: "Putin dan Korea"\nurl: https://example.id/a?b=1\n'
         "published: 2021-06-05\nlang: id\nauthor: Redaksi\n---\n\nIsi berita.\n",
         encoding="utf-8",
     )
@@ -108,9 +106,7 @@ def test_a_bad_json_line_is_explained_in_plain_words(seeds: Path) -> None:
     (seeds / "a.jsonl").write_text('{"id": "a", "text": "unterminated\n{"id": "b", "text": "Dua."}\n')
     load = read_articles(seeds)
     assert [a.id for a in load.articles] == ["b"]
-    assert load.warnings == (
-        "seeds/a.jsonl line 1: bad JSON (Unterminated string starting at: column 21), skipped",
-    )
+    assert load.warnings == ("seeds/a.jsonl line 1: bad JSON (Unterminated string starting at: column 21), skipped",)
 
 
 def test_jsonl_lines_without_id_or_text_are_skipped(seeds: Path) -> None:
@@ -167,9 +163,7 @@ def test_duplicate_id_keeps_the_first_by_file_name(seeds: Path) -> None:
     (seeds / "b.txt").write_text("Dari txt.", encoding="utf-8")
     load = read_articles(seeds)
     assert [a.text for a in load.articles] == ["Dari jsonl."]
-    assert load.warnings == (
-        "seeds/b.txt: duplicate article id 'b' (first in seeds/a.jsonl line 1), skipped",
-    )
+    assert load.warnings == ("seeds/b.txt: duplicate article id 'b' (first in seeds/a.jsonl line 1), skipped",)
 
 
 def test_other_and_hidden_files_are_ignored_and_order_is_by_path(seeds: Path) -> None:
@@ -183,7 +177,12 @@ def test_other_and_hidden_files_are_ignored_and_order_is_by_path(seeds: Path) ->
     (seeds / ".git").mkdir()
     (seeds / ".git" / "e.txt").write_text("in a hidden folder", encoding="utf-8")
     load = read_articles(seeds)
-    assert [(a.id, a.source) for a in load.articles] == [("a", "a.md"), ("d", "added/d.txt"), ("b", "b.TXT"), ("c", "c.txt")]
+    assert [(a.id, a.source) for a in load.articles] == [
+        ("a", "a.md"),
+        ("d", "added/d.txt"),
+        ("b", "b.TXT"),
+        ("c", "c.txt"),
+    ]
     assert load.warnings == ()
 
 

@@ -1,4 +1,5 @@
-"""The Telegram layer: the real application driven through PTB's own client by the fake Bot API, with the fake embedder."""
+"""The Telegram layer: the real application, driven through PTB's own client by the fake Bot API,
+with the fake embedder."""
 
 from __future__ import annotations
 
@@ -44,8 +45,7 @@ pytestmark = pytest.mark.timeout(30)
 
 # Start-up failures need no model: a stub service keeps each `kutip bot` run near one second.
 RUN_BOT_WITHOUT_MODEL = (
-    "import sys; from bot import app, cli; app.open_service = lambda *args, **kwargs: None; "
-    "sys.exit(cli.main(['bot']))"
+    "import sys; from bot import app, cli; app.open_service = lambda *args, **kwargs: None; sys.exit(cli.main(['bot']))"
 )
 
 
@@ -235,7 +235,7 @@ async def test_flood_control_is_waited_out_then_the_answer_sent(fake: FakeTelegr
 
 
 async def test_rejected_formatting_is_resent_as_plain_text(fake: FakeTelegram, bot: Application) -> None:
-    fake.fail_next("sendMessage", 400, "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 0")
+    fake.fail_next("sendMessage", 400, 'Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 0')
     [answer] = await ask(fake, ASK_ID, language_code="id")
     rejected, resent = fake.calls_to("sendMessage")
     assert (rejected.status, resent.status) == (400, 200) and "parse_mode" not in resent.params
@@ -315,9 +315,7 @@ async def test_empty_and_overlong_questions_get_polite_messages(
 
 
 @pytest.fixture
-async def webhook(
-    fake: FakeTelegram, service: QuoteService, bot_settings: Settings
-) -> AsyncIterator[str]:
+async def webhook(fake: FakeTelegram, service: QuoteService, bot_settings: Settings) -> AsyncIterator[str]:
     """Kutip receiving updates by webhook; yields the local URL Telegram would post to."""
     port = free_port()
     async with build_application(service, bot_settings) as application:

@@ -66,8 +66,9 @@ async def bot(
     service: QuoteService, fake: FakeTelegram, allowed: frozenset[int], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> AsyncIterator[Application]:
     """Kutip polling the fake; fails the test if a handler crashed."""
-    settings = Settings(data_dir=tmp_path, telegram_token=fake.token, telegram_api_base_url=fake.base_url,
-                        allowed_chat_ids=allowed)
+    settings = Settings(
+        data_dir=tmp_path, telegram_token=fake.token, telegram_api_base_url=fake.base_url, allowed_chat_ids=allowed
+    )
     async with build_application(service, settings, RetryPolicy(budget=1.0)) as application:
         await application.start()
         assert application.updater is not None
@@ -87,8 +88,19 @@ async def bot(
 
 @pytest.mark.parametrize(
     "data",
-    ["p|0123456789ab|²", "p|0123456789ab|٣", "p|0123456789ab|08", "p|0123456789ab|3|", "p||3", "p|0123456789ab",
-     "m|x", "M", "x", "", "p|0123456789ab| 3"],
+    [
+        "p|0123456789ab|²",
+        "p|0123456789ab|٣",
+        "p|0123456789ab|08",
+        "p|0123456789ab|3|",
+        "p||3",
+        "p|0123456789ab",
+        "m|x",
+        "M",
+        "x",
+        "",
+        "p|0123456789ab| 3",
+    ],
 )
 def test_only_data_kutip_makes_parses(data: str) -> None:
     assert parse_button(data) is None
@@ -138,7 +150,9 @@ def free_port() -> int:
 
 
 @pytest.mark.parametrize("configured", [True, False], ids=["configured-secret", "random-secret"])
-async def test_the_webhook_secret_never_appears_in_the_logs(fake: FakeTelegram, tmp_path: Path, configured: bool) -> None:
+async def test_the_webhook_secret_never_appears_in_the_logs(
+    fake: FakeTelegram, tmp_path: Path, configured: bool
+) -> None:
     prefixes = ("TELEGRAM_", "KUTIP_", "WEBHOOK_", "ALLOWED_", "ADMIN_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     env.update(
@@ -147,7 +161,10 @@ async def test_the_webhook_secret_never_appears_in_the_logs(fake: FakeTelegram, 
         **({"WEBHOOK_SECRET_TOKEN": "kutip-webhook-secret_1"} if configured else {}),
     )  # fmt: skip
     # No model is needed to register a webhook: a stub service keeps the run near one second.
-    code = "import sys; from bot import app, cli; app.open_service = lambda *args, **kwargs: None; sys.exit(cli.main(['bot']))"
+    code = (
+        "import sys; from bot import app, cli; "
+        "app.open_service = lambda *args, **kwargs: None; sys.exit(cli.main(['bot']))"
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", code, cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
     )

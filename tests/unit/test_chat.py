@@ -12,8 +12,11 @@ from tests.helpers.fake_embedder import FakeEmbedder
 
 def test_chat_answers_lists_sources_refuses_huge_input_and_quits(settings: Settings, embedder: FakeEmbedder) -> None:
     service = QuoteService.open(settings, embedder)[0]
-    stdin = io.StringIO("/sources\n/ask Siapa yang disalahkan Putin atas kebuntuan negosiasi nuklir?\n"
-                        + "x" * 1001 + "\n/quit\nnever read\n")
+    stdin = io.StringIO(
+        "/sources\n/ask Siapa yang disalahkan Putin atas kebuntuan negosiasi nuklir?\n"
+        + "x" * 1001
+        + "\n/quit\nnever read\n"
+    )
     stdout = io.StringIO()
     assert run_chat(settings, stdin, stdout, service) == 0
     out = stdout.getvalue()

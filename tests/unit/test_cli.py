@@ -101,8 +101,11 @@ def test_an_incompatible_index_is_explained_not_a_traceback(env: Path, capsys: p
 
 def test_add_a_file_then_remove_it_from_the_terminal(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     article = env / "bendungan.md"
-    article.write_text("---\ntitle: Bendungan Sukamahi diisi\n---\n" + "Bendungan kering Sukamahi di Bogor "
-                       "mampu menahan 1,68 juta meter kubik air banjir kiriman ke Jakarta. " * 3, encoding="utf-8")
+    article.write_text(
+        "---\ntitle: Bendungan Sukamahi diisi\n---\n" + "Bendungan kering Sukamahi di Bogor "
+        "mampu menahan 1,68 juta meter kubik air banjir kiriman ke Jakarta. " * 3,
+        encoding="utf-8",
+    )
     assert kutip("add", str(article)) == 0
     article_id = capsys.readouterr().out.strip()
     assert (env / "seeds" / "added" / f"{article_id}.md").is_file()

@@ -102,7 +102,9 @@ def free_port() -> int:
 
 
 @pytest.mark.parametrize("failure", ["reset", "502", "429s"])
-async def test_a_failed_typing_action_never_costs_the_answer(fake: FakeTelegram, bot: Application, failure: str) -> None:
+async def test_a_failed_typing_action_never_costs_the_answer(
+    fake: FakeTelegram, bot: Application, failure: str
+) -> None:
     if failure == "reset":
         fake.drop_next("sendChatAction")
     elif failure == "502":

@@ -62,10 +62,7 @@ async def test_a_wrong_token_is_invalid(fake: FakeTelegram) -> None:
 
 
 async def test_html_becomes_text_and_entities(bot: Bot, fake: FakeTelegram) -> None:
-    html = (
-        "<b>Kutipan</b>\n<blockquote>Harga &lt;naik&gt; 5%</blockquote>\n"
-        '<a href="https://kompas.id/x">sumber</a>'
-    )
+    html = '<b>Kutipan</b>\n<blockquote>Harga &lt;naik&gt; 5%</blockquote>\n<a href="https://kompas.id/x">sumber</a>'
     message = await bot.send_message(USER, html, parse_mode="HTML")
     sent = fake.sent[-1]
     assert sent.text == message.text == "Kutipan\nHarga <naik> 5%\nsumber"

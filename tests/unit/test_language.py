@@ -17,8 +17,14 @@ def test_the_language_of_a_question(text: str, language: str) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["Siapa CEO Kantor Berita Yonhap?", "Berapa negara yang hadir?", "Kapan KTT Hanoi runtuh?",
-     "How many countries attended?", "How old is Vladimir Putin?", "Which missile did North Korea test?"],
+    [
+        "Siapa CEO Kantor Berita Yonhap?",
+        "Berapa negara yang hadir?",
+        "Kapan KTT Hanoi runtuh?",
+        "How many countries attended?",
+        "How old is Vladimir Putin?",
+        "Which missile did North Korea test?",
+    ],
 )
 def test_factoid_questions(question: str) -> None:
     assert asks_for_a_fact(question)
@@ -26,9 +32,16 @@ def test_factoid_questions(question: str) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["Apa kata Putin tentang Korea Utara?", "Mengapa negosiasi gagal?", "Bagaimana sikap Rusia?",
-     "Why did the talks fail?", "How does Moscow want to denuclearise?", "What did Putin say about sanctions?",
-     "sanksi", "nuklir Korea Utara"],
+    [
+        "Apa kata Putin tentang Korea Utara?",
+        "Mengapa negosiasi gagal?",
+        "Bagaimana sikap Rusia?",
+        "Why did the talks fail?",
+        "How does Moscow want to denuclearise?",
+        "What did Putin say about sanctions?",
+        "sanksi",
+        "nuklir Korea Utara",
+    ],
 )
 def test_open_questions_and_keyword_searches(question: str) -> None:
     assert not asks_for_a_fact(question)

@@ -37,6 +37,7 @@ from tests.helpers.news_server import DAM, FLOOD, NewsServer, news_page, rss_fee
 
 pytestmark = pytest.mark.timeout(30)
 
+
 @pytest.fixture
 def site() -> Iterator[NewsServer]:
     with NewsServer() as server:
@@ -84,7 +85,7 @@ def test_files_are_read_by_their_kind() -> None:
 
 
 def test_an_added_article_is_a_plain_seed_file_read_back_the_same(seeds: Path) -> None:
-    draft = Draft("Banjir: \"Bekasi\" terendam", "\n\n".join(FLOOD), "https://kabar.id/banjir", "2026-11-20", "id")
+    draft = Draft('Banjir: "Bekasi" terendam', "\n\n".join(FLOOD), "https://kabar.id/banjir", "2026-11-20", "id")
     article = add_article(seeds, draft, "telegram user 2002")
     path = seeds / "added" / f"{article.id}.md"
     assert article.id.startswith("banjir-bekasi-terendam-")
@@ -99,7 +100,11 @@ def test_an_added_article_is_a_plain_seed_file_read_back_the_same(seeds: Path) -
 @pytest.mark.parametrize(
     "copy",
     [
-        Draft("Judul lain", "lain sama sekali, tapi alamatnya sama " * 10, url="https://KABAR.id/banjir/?utm_source=x#atas"),
+        Draft(
+            "Judul lain",
+            "lain sama sekali, tapi alamatnya sama " * 10,
+            url="https://KABAR.id/banjir/?utm_source=x#atas",
+        ),
         Draft("Judul lain", "  ".join(FLOOD).upper()),
     ],
     ids=["same-url", "same-text"],
@@ -246,6 +251,8 @@ def test_each_feed_item_is_added_once_with_the_feeds_title_and_date(
     assert (article.title, article.published, article.url) == ("Banjir merendam Bekasi", "2026-11-21", flood)
     assert poller.poll_once() == [] and requested == [1]
     remove_article(seeds, article.id)
-    site.page("/rss", rss_feed([*items, {"title": "Bendungan Sukamahi diisi", "link": dam}]), kind="application/rss+xml")
+    site.page(
+        "/rss", rss_feed([*items, {"title": "Bendungan Sukamahi diisi", "link": dam}]), kind="application/rss+xml"
+    )
     assert [a.title for a in poller.poll_once()] == ["Bendungan Sukamahi diisi"], "a removed item stays removed"
     assert poller.status[feed].items == 2 and poller.status[feed].added == 2

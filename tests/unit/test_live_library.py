@@ -93,8 +93,9 @@ async def test_the_library_grows_and_shrinks_while_the_bot_answers(
         assert await quoted(fake, "Berapa penumpang feri yang dievakuasi ke Pelabuhan Merak?", FERRY[1])
         # The feed gains an item.
         school = site.page("/sekolah", news_page("Judul di halaman", SCHOOL))
-        site.page("/rss", rss_feed([{"title": "Surabaya buka sekolah rakyat", "link": school}]),
-                  kind="application/rss+xml")
+        site.page(
+            "/rss", rss_feed([{"title": "Surabaya buka sekolah rakyat", "link": school}]), kind="application/rss+xml"
+        )
         assert await quoted(fake, "Berapa murid yang ditampung setiap sekolah rakyat Surabaya?", SCHOOL[1])
         assert "Surabaya buka sekolah rakyat" in (await say(fake, USER, "/sources")).text
         # The same link again is reported, not added twice.

@@ -12,11 +12,7 @@ from index.passages import Passage, Sentence, locate_sentences, split_passages
 from tests.helpers import SEED
 
 # Five three-word sentences over three paragraphs.
-FIVE = (
-    "One two three. Four five six.\n\n"
-    "Seven eight nine. Ten eleven twelve.\n\n"
-    "Thirteen fourteen fifteen."
-)
+FIVE = "One two three. Four five six.\n\nSeven eight nine. Ten eleven twelve.\n\nThirteen fourteen fifteen."
 
 
 def count_words(text: str) -> int:
@@ -116,9 +112,7 @@ def test_ids_are_stable_for_the_same_text(seed_article: Article) -> None:
 
 @pytest.mark.parametrize("max_tokens", [1, 20, 45, 60, 160, 1000])
 @pytest.mark.parametrize("overlap", [0, 1, 2])
-def test_seed_windows_cover_every_sentence_within_budget(
-    seed_article: Article, max_tokens: int, overlap: int
-) -> None:
+def test_seed_windows_cover_every_sentence_within_budget(seed_article: Article, max_tokens: int, overlap: int) -> None:
     passages = split_passages(seed_article, count_words, max_tokens, overlap)
     covered = {s for p in passages for s in p.sentences}
     assert covered == set(locate_sentences(seed_article.text))

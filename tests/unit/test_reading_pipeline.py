@@ -77,8 +77,10 @@ def test_passages_without_an_answer_are_offered_as_more_not_cited(settings: Sett
 def test_an_answer_across_two_sentences_quotes_both(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
     seeds.mkdir()
-    (seeds / "a.md").write_text("---\ntitle: Banjir\n---\nBanjir merendam Bekasi. Warga mengungsi ke masjid. "
-                                "Bantuan datang sore hari.\n", encoding="utf-8")
+    (seeds / "a.md").write_text(
+        "---\ntitle: Banjir\n---\nBanjir merendam Bekasi. Warga mengungsi ke masjid. Bantuan datang sore hari.\n",
+        encoding="utf-8",
+    )
     settings = Settings(seeds_dir=seeds, data_dir=tmp_path / "data")
     service = open_service(settings, FakeReader({"Bekasi. Warga": (0.9, 0.9)}))
     first = service.ask("Banjir merendam mana, warga mengungsi ke mana?").citations[0]

@@ -10,7 +10,10 @@ from bot.render_text import render_answer_text
 
 
 def citation(
-    n: int, quote: str, title: str = "Judul <b>tebal</b> & co", url: str | None = "https://x.id/a?b=1&c=2",
+    n: int,
+    quote: str,
+    title: str = "Judul <b>tebal</b> & co",
+    url: str | None = "https://x.id/a?b=1&c=2",
     span: str | None = None,
 ) -> Citation:
     answer = AnswerSpan(span, quote.index(span)) if span else None
@@ -45,8 +48,10 @@ def test_quotes_are_numbered_blockquotes_followed_by_cited_sources() -> None:
     assert part.index("<b>[1]</b>\n<blockquote>Satu.</blockquote>") < part.index("<b>[2]</b>")
     assert "<b>Sumber</b>\n<a href=" in part
     # Both quotes come from one article: one line, its title linked, each quote's paragraph.
-    assert part.endswith('<a href="https://x.id/a?b=1&amp;c=2">Judul &lt;b&gt;tebal&lt;/b&gt; &amp; co</a>: '
-                         "[1] paragraf 3, [2] paragraf 4")
+    assert part.endswith(
+        '<a href="https://x.id/a?b=1&amp;c=2">Judul &lt;b&gt;tebal&lt;/b&gt; &amp; co</a>: '
+        "[1] paragraf 3, [2] paragraf 4"
+    )
 
 
 def test_long_answers_are_split_into_balanced_parts_under_the_limit() -> None:
@@ -85,7 +90,9 @@ def test_terminal_answer_lists_quotes_then_sources() -> None:
 def test_the_answer_is_bold_and_escaped_inside_its_quote() -> None:
     quote = "kata Putin ketika diminta oleh Cho <Sung> & boo, CEO Yonhap"
     [part] = render_answer_html(answer(citation(1, quote, span="Cho <Sung> & boo")), "en")
-    assert "<blockquote>kata Putin ketika diminta oleh <b>Cho &lt;Sung&gt; &amp; boo</b>, CEO Yonhap</blockquote>" in part
+    assert (
+        "<blockquote>kata Putin ketika diminta oleh <b>Cho &lt;Sung&gt; &amp; boo</b>, CEO Yonhap</blockquote>" in part
+    )
     assert balanced(part)
 
 

@@ -33,12 +33,16 @@ def corpus_service(tmp_path: Path, embedder: FakeEmbedder) -> QuoteService:
 
 @pytest.mark.parametrize(
     ("question", "expected"),
-    [("Berapa rumah yang direndam banjir di Bekasi?", "flood"),
-     ("Kapan kereta cepat beroperasi?", "train"),
-     ("Siapa yang menang turnamen catur?", "chess"),
-     ("harga beras naik", "rice")],
+    [
+        ("Berapa rumah yang direndam banjir di Bekasi?", "flood"),
+        ("Kapan kereta cepat beroperasi?", "train"),
+        ("Siapa yang menang turnamen catur?", "chess"),
+        ("harga beras naik", "rice"),
+    ],
 )
-def test_the_article_that_holds_the_answer_comes_first(corpus_service: QuoteService, question: str, expected: str) -> None:
+def test_the_article_that_holds_the_answer_comes_first(
+    corpus_service: QuoteService, question: str, expected: str
+) -> None:
     hits = corpus_service.searcher.search(question, k=4).hits
     assert hits[0].passage.article_id == expected
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))

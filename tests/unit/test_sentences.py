@@ -63,10 +63,7 @@ def test_initials_and_dotted_abbreviations_in_english() -> None:
 
 
 def test_numbers_are_not_sentence_ends() -> None:
-    text = (
-        "Inflasi naik 3.5 persen, Rp 2,5 triliun untuk 1.000.000 warga pada pukul 10.30. "
-        "Harga turun."
-    )
+    text = "Inflasi naik 3.5 persen, Rp 2,5 triliun untuk 1.000.000 warga pada pukul 10.30. Harga turun."
     assert sentences(text) == [
         "Inflasi naik 3.5 persen, Rp 2,5 triliun untuk 1.000.000 warga pada pukul 10.30.",
         "Harga turun.",

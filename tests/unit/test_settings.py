@@ -32,15 +32,17 @@ def test_the_token_is_kept_out_of_the_settings_repr() -> None:
     assert "secret" not in repr(settings) and "hush" not in repr(settings)
 
 
-@pytest.mark.parametrize(("name", "value"), [("KUTIP_TOP_K", "many"), ("ALLOWED_CHAT_IDS", "me, you"),
-                                             ("WEBHOOK_PORT", "80a")])
+@pytest.mark.parametrize(
+    ("name", "value"), [("KUTIP_TOP_K", "many"), ("ALLOWED_CHAT_IDS", "me, you"), ("WEBHOOK_PORT", "80a")]
+)
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         load_settings({name: value}, None)
 
 
-def test_the_cli_reports_a_bad_value_in_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-                                                 tmp_path: Path) -> None:
+def test_the_cli_reports_a_bad_value_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("KUTIP_TOP_K", "many")
     assert cli.main(["info"]) == 1
