@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -67,6 +68,13 @@ async def press(fake: FakeTelegram, answer: SentMessage, label: str, count: int 
 
 def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
+
+
+def seed_service(root: Path) -> QuoteService:
+    """The fake embedder over a copy of the real seed article, in `root`."""
+    (root / "seeds").mkdir(parents=True)
+    shutil.copy(SEED, root / "seeds" / SEED.name)
+    return QuoteService.open(Settings(seeds_dir=root / "seeds", data_dir=root / "data"), FakeEmbedder())[0]
 
 
 def long_article_service(root: Path) -> QuoteService:

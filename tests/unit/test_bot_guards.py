@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import shutil
 import signal
 import socket
 import sys
@@ -18,13 +17,12 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, build_application
+from bot.app import build_application
 from bot.buttons import MoreButton, ParagraphButton, parse_button
 from bot.delivery import RetryPolicy
 from bot.service import QuoteService
 from bot.settings import Settings
-from tests.helpers import SEED
-from tests.helpers.fake_embedder import FakeEmbedder
+from tests.helpers.bot_driver import polling, seed_service
 from tests.helpers.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.timeout(30)
@@ -38,11 +36,7 @@ REFUSAL = "Sorry, this bot is private."
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> QuoteService:
-    """The quote service over the real seed article, with the fake embedder."""
-    root = tmp_path_factory.mktemp("guards")
-    (root / "seeds").mkdir()
-    shutil.copy(SEED, root / "seeds" / SEED.name)
-    return QuoteService.open(Settings(seeds_dir=root / "seeds", data_dir=root / "data"), FakeEmbedder())[0]
+    return seed_service(tmp_path_factory.mktemp("guards"))
 
 
 @pytest.fixture
@@ -69,15 +63,8 @@ async def bot(
     settings = Settings(
         data_dir=tmp_path, telegram_token=fake.token, telegram_api_base_url=fake.base_url, allowed_chat_ids=allowed
     )
-    async with build_application(service, settings, RetryPolicy(budget=1.0)) as application:
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0, allowed_updates=ALLOWED_UPDATES)
-        try:
-            yield application
-        finally:
-            await application.updater.stop()
-            await application.stop()
+    async with polling(build_application(service, settings, RetryPolicy(budget=1.0))) as application:
+        yield application
     # Kutip's own errors only: PTB may log a final getUpdates that timed out while stopping.
     crashes = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith("bot.")]
     assert not crashes, crashes

@@ -7,11 +7,9 @@ A short retry policy keeps outages quick; flood waits are Telegram's whole secon
 from __future__ import annotations
 
 import asyncio
-import shutil
 import socket
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -19,14 +17,13 @@ from telegram import Bot
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, build_application
+from bot.app import build_application
 from bot.delivery import DeliveryRequest, RetryPolicy, may_have_arrived, was_not_carried_out
 from bot.language import INDONESIAN
 from bot.messages import message
 from bot.service import QuoteService
 from bot.settings import Settings
-from tests.helpers import SEED
-from tests.helpers.fake_embedder import FakeEmbedder
+from tests.helpers.bot_driver import polling, seed_service
 from tests.helpers.fake_telegram import FakeTelegram, SentMessage
 
 pytestmark = [
@@ -43,11 +40,7 @@ QUICK = RetryPolicy(budget=6.0, first_backoff=0.01, max_backoff=0.05)  # room fo
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> QuoteService:
-    """The quote service over the real seed article, with the fake embedder."""
-    root = tmp_path_factory.mktemp("delivery")
-    (root / "seeds").mkdir()
-    shutil.copy(SEED, root / "seeds" / SEED.name)
-    return QuoteService.open(Settings(seeds_dir=root / "seeds", data_dir=root / "data"), FakeEmbedder())[0]
+    return seed_service(tmp_path_factory.mktemp("delivery"))
 
 
 @pytest.fixture
@@ -56,24 +49,10 @@ async def fake() -> AsyncIterator[FakeTelegram]:
         yield server
 
 
-@asynccontextmanager
-async def polling(service: QuoteService, settings: Settings, retry: RetryPolicy = QUICK) -> AsyncIterator[Application]:
-    """Kutip polling the fake, stopped cleanly after."""
-    async with build_application(service, settings, retry) as application:
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0, allowed_updates=ALLOWED_UPDATES)
-        try:
-            yield application
-        finally:
-            await application.updater.stop()
-            await application.stop()
-
-
 @pytest.fixture
 async def bot(service: QuoteService, fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[Application]:
     settings = Settings(data_dir=tmp_path, telegram_token=fake.token, telegram_api_base_url=fake.base_url)
-    async with polling(service, settings) as application:
+    async with polling(build_application(service, settings, QUICK)) as application:
         yield application
 
 
