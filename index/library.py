@@ -8,7 +8,6 @@ either the whole article or nothing (hidden `.tmp` files are never read as artic
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -25,6 +24,7 @@ from index.articles import Article, clean_text, parse_document, read_articles, s
 from index.errors import ArticleNotFoundError, DuplicateError, ExtractionError, SeedError
 from index.extraction import Draft, draft_from_page
 from index.fetching import Fetcher, check_url
+from index.store import file_lock
 
 ADDED_FOLDER = "added"
 LOCK_NAME = ".library.lock"
@@ -117,14 +117,8 @@ def text_fingerprint(text: str) -> str:
 @contextmanager
 def library_lock(seeds_dir: Path) -> Iterator[None]:
     """One change to the library at a time, across the bot, its feed poller and `kutip add`."""
-    folder = seeds_dir / ADDED_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / LOCK_NAME).open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with file_lock(seeds_dir / ADDED_FOLDER / LOCK_NAME):
+        yield
 
 
 def write_atomically(path: Path, content: bytes) -> None:

@@ -79,8 +79,15 @@ class StoredIndex:
 @contextmanager
 def build_lock(data_dir: Path) -> Iterator[None]:
     """One build at a time per data directory: a bot starting while `kutip index` runs waits."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with (data_dir / LOCK_NAME).open("a") as handle:
+    with file_lock(data_dir / LOCK_NAME):
+        yield
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive advisory lock on `path` (created with its folder), across processes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
