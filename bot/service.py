@@ -52,8 +52,8 @@ class Generation:
     by_key: dict[str, Article] = field(repr=False)
 
     @classmethod
-    def over(cls, stored: StoredIndex, embedder: Embedder) -> Generation:
-        return cls(stored, Searcher(stored, embedder), {article_key(a.id): a for a in stored.articles.values()})
+    def over(cls, stored: StoredIndex, searcher: Searcher) -> Generation:
+        return cls(stored, searcher, {article_key(a.id): a for a in stored.articles.values()})
 
     @property
     def name(self) -> str:
@@ -89,7 +89,7 @@ class QuoteService:
         self.reader = reader
         self.judge = judge
         self.decline = decline_rule_for(embedder.name)
-        self._current = Generation.over(stored, embedder)
+        self._current = Generation.over(stored, Searcher(stored, embedder))
         self._pinned = threading.local()
         self._examples: dict[str, list[str]] = {}
 
@@ -136,7 +136,7 @@ class QuoteService:
 
     def swap(self, stored: StoredIndex) -> None:
         """Answer new questions from `stored`; questions in flight finish on the previous index."""
-        self._current = Generation.over(stored, self.embedder)
+        self._current = Generation.over(stored, self._current.searcher.for_index(stored))
         self._examples = {}
 
     def has_article(self, article_id: str) -> bool:

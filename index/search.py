@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -54,6 +55,12 @@ class Searcher:
         self.embedder = embedder
         self.dense_weight = dense_weight
         self._background = embedder.encode_documents(BACKGROUND_PASSAGES)
+
+    def for_index(self, stored: StoredIndex) -> Searcher:
+        """The same searcher over another index: the background vectors depend on the model only."""
+        searcher = copy.copy(self)
+        searcher.stored = stored
+        return searcher
 
     def search(self, question: str, k: int) -> SearchResult:
         return self.search_encoded(question, self.embedder.encode_queries([question])[0], k)

@@ -87,3 +87,11 @@ def test_example_questions_name_who_and_what_the_articles_mention(settings: Sett
     assert service.example_questions("en")[0] == "What did Putin say about Korea Utara?"
     assert service.example_questions("id")[0] == "Apa kata Putin tentang Korea Utara?"
     assert len(service.example_questions("id")) == 2
+
+
+def test_swapping_in_an_index_reuses_the_background_vectors(settings: Settings, embedder: FakeEmbedder) -> None:
+    service = QuoteService.open(settings, embedder)[0]
+    encoded = embedder.documents_encoded
+    service.swap(service.stored)
+    assert embedder.documents_encoded == encoded
+    assert service.ask("Putin menyalahkan Amerika Serikat atas kebuntuan negosiasi nuklir").answered
