@@ -49,6 +49,20 @@ def scratch_index(corpus: Path, embedder):  # type: ignore[no-untyped-def]
     return load_index(scratch / "data", embedder.name, embedder.dimension), scratch
 
 
+def scratch_service(corpus: Path, scratch: Path, embedder, reader=None):  # type: ignore[no-untyped-def]
+    """Kutip's service over a copy of one seed file, its seeds and index in `scratch` (which the
+    caller removes); `reader` replaces the shipped one when given."""
+    import shutil
+
+    from bot.service import QuoteService
+    from bot.settings import Settings
+
+    (scratch / "seeds").mkdir(parents=True)
+    shutil.copy(corpus, scratch / "seeds" / corpus.name)
+    settings = Settings(seeds_dir=scratch / "seeds", data_dir=scratch / "data")
+    return QuoteService.open(settings, embedder, reader=reader)[0]
+
+
 def machine() -> dict[str, object]:
     return {
         "date": datetime.now(UTC).date().isoformat(),

@@ -13,11 +13,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from bench_common import ROOT, load_real_embedder, write_result
+from bench_common import ROOT, load_real_embedder, scratch_service, write_result
 
 from bot.answers import Answer
-from bot.service import QuoteService
-from bot.settings import Settings
 
 SEED = ROOT / "seeds" / "000_fa119bf131a3472f.txt"
 QUESTIONS = ROOT / "bench" / "questions" / "seed_questions.jsonl"
@@ -57,11 +55,7 @@ def main() -> None:
     rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     scratch = Path(tempfile.mkdtemp(prefix="kutip-seed-"))
     try:
-        (scratch / "seeds").mkdir()
-        shutil.copy(SEED, scratch / "seeds")
-        service, _ = QuoteService.open(
-            Settings(seeds_dir=scratch / "seeds", data_dir=scratch / "data"), load_real_embedder()
-        )
+        service = scratch_service(SEED, scratch, load_real_embedder())
         answers = service.ask_many([r["question"] for r in rows])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import EVAL_DIR, ROOT, load_real_embedder, model_cache_dir, write_result
+from bench_common import EVAL_DIR, ROOT, load_real_embedder, model_cache_dir, scratch_service, write_result
 
 from bot.service import QuoteService
 from bot.settings import Settings
@@ -60,10 +60,7 @@ def warm_latency(service: QuoteService, questions: list[str]) -> dict[str, float
 
 def cross_language_latency(scratch: Path) -> dict[str, float]:
     """Warm latency for our English questions on the Indonesian seed."""
-    seeds = scratch / "seed-only"
-    seeds.mkdir()
-    shutil.copy(ROOT / "seeds" / "000_fa119bf131a3472f.txt", seeds)
-    service, _ = QuoteService.open(Settings(seeds_dir=seeds, data_dir=scratch / "seed-data"), load_real_embedder())
+    service = scratch_service(ROOT / "seeds" / "000_fa119bf131a3472f.txt", scratch / "seed-only", load_real_embedder())
     rows = [
         json.loads(line) for line in (ROOT / "bench" / "questions" / "seed_questions.jsonl").read_text().splitlines()
     ]

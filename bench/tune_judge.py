@@ -21,11 +21,9 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from bench_common import EVAL_DIR, ROOT, load_real_embedder, write_result
+from bench_common import EVAL_DIR, ROOT, load_real_embedder, scratch_service, write_result
 
 from bot.answers import Answer
-from bot.service import QuoteService
-from bot.settings import Settings
 from index.evaluation import corpus_from_questions, token_f1
 from index.judge import E5_READER_JUDGE
 from index.reader import Reader, Reading, load_reader
@@ -55,14 +53,12 @@ def read_jsonl(path: Path) -> list[dict]:  # type: ignore[type-arg]
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def open_service(rows_or_file: list[dict] | Path, scratch: Path, embedder, reader) -> QuoteService:  # type: ignore[no-untyped-def,type-arg]
-    seeds = scratch / "seeds"
-    seeds.mkdir(parents=True)
-    if isinstance(rows_or_file, Path):
-        shutil.copy(rows_or_file, seeds / rows_or_file.name)
-    else:
-        (seeds / "corpus.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows_or_file))
-    return QuoteService.open(Settings(seeds_dir=seeds, data_dir=scratch / "data"), embedder, reader=reader)[0]
+def rows_file(rows: list[dict], scratch: Path) -> Path:  # type: ignore[type-arg]
+    """`rows` as one JSONL seed file in `scratch`."""
+    scratch.mkdir(parents=True)
+    path = scratch / "corpus.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    return path
 
 
 def scores(kind: str, rows: list[dict], answers: list[Answer]) -> dict[str, float]:  # type: ignore[type-arg]
@@ -118,13 +114,18 @@ def main() -> None:
     try:
         loose = replace(E5_READER_JUDGE, gate=DeclineRule(min(GATES), min(GATES) - 0.02), answerable=0.0)
         sets = {
-            "facqa": (open_service(EVAL_DIR / "facqa_corpus.jsonl", scratch / "facqa", embedder, reader), facqa),
+            "facqa": (scratch_service(EVAL_DIR / "facqa_corpus.jsonl", scratch / "facqa", embedder, reader), facqa),
             "offtopic": (
-                open_service(ROOT / "seeds" / "000_fa119bf131a3472f.txt", scratch / "seed", embedder, reader),
+                scratch_service(ROOT / "seeds" / "000_fa119bf131a3472f.txt", scratch / "seed", embedder, reader),
                 facqa,
             ),
             "idkmrc": (
-                open_service(corpus_from_questions(EVAL_DIR / "idkmrc_dev.jsonl"), scratch / "idk", embedder, reader),
+                scratch_service(
+                    rows_file(corpus_from_questions(EVAL_DIR / "idkmrc_dev.jsonl"), scratch / "rows"),
+                    scratch / "idk",
+                    embedder,
+                    reader,
+                ),
                 idk,
             ),
         }
