@@ -9,6 +9,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from index import PRECISIONS
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "kutip"
 DEFAULT_WEBHOOK_PORT = 8443
@@ -33,6 +35,7 @@ class Settings:
     data_dir: Path = Path("data")
     cache_dir: Path = DEFAULT_CACHE_DIR
     model: str | None = None
+    model_precision: str = "int8"  # the bundled model's: int8 (OpenVINO) or fp32 (torch)
     top_k: int = DEFAULT_TOP_K
     telegram_token: str | None = field(default=None, repr=False)
     telegram_api_base_url: str = DEFAULT_API_BASE_URL
@@ -73,6 +76,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         data_dir=Path(get("KUTIP_DATA_DIR") or "data"),
         cache_dir=Path(get("KUTIP_CACHE_DIR") or DEFAULT_CACHE_DIR),
         model=get("KUTIP_MODEL"),
+        model_precision=_choice("KUTIP_MODEL_PRECISION", get("KUTIP_MODEL_PRECISION"), PRECISIONS),
         top_k=_integer("KUTIP_TOP_K", get("KUTIP_TOP_K"), DEFAULT_TOP_K),
         telegram_token=get("TELEGRAM_BOT_TOKEN"),
         telegram_api_base_url=get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
@@ -103,6 +107,15 @@ def file_url_for(base_url: str) -> str:
     """
     head, slash, last = base_url.rstrip("/").rpartition("/")
     return f"{head}/file/{last}" if slash else f"{base_url.rstrip('/')}/file/bot"
+
+
+def _choice(name: str, raw: str | None, choices: tuple[str, ...]) -> str:
+    """One of `choices` (case-insensitive); the first when unset."""
+    if raw is None:
+        return choices[0]
+    if raw.lower() not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw.lower()
 
 
 def _integer(name: str, raw: str | None, default: int) -> int:
