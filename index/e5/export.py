@@ -19,7 +19,13 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from index.e5.model import MODEL_DIR_NAME, conversion_marker, ensure_e5_model, read_vocabulary, write_atomically
+from index.e5.model import (
+    MODEL_DIR_NAME,
+    conversion_marker,
+    ensure_e5_model,
+    read_vocabulary,
+    replace_folder_atomically,
+)
 from index.e5.unigram import save_vocabulary
 from index.errors import ModelError
 from index.reader.config import LAYERS
@@ -47,7 +53,7 @@ def ensure_runtime_model(cache_dir: Path) -> Path:
     converted = ensure_e5_model(cache_dir)
     started = time.perf_counter()
     try:
-        write_atomically(target, lambda folder: _export(converted, folder), _is_current)
+        replace_folder_atomically(target, lambda folder: _export(converted, folder), _is_current)
     except OSError as error:
         raise ModelError(f"cannot write the exported model to {target}: {error}") from error
     log.info("exported the int8 model into %s in %.1f s", target, time.perf_counter() - started)

@@ -349,10 +349,10 @@ def _is_current(folder: Path) -> bool:
 
 
 def _convert_atomically(data: bytes, target: Path) -> None:
-    write_atomically(target, lambda folder: _write_model(data, folder), _is_current)
+    replace_folder_atomically(target, lambda folder: _write_model(data, folder), _is_current)
 
 
-def write_atomically(target: Path, write: Callable[[Path], None], is_current: Callable[[Path], bool]) -> None:
+def replace_folder_atomically(target: Path, write: Callable[[Path], None], is_current: Callable[[Path], bool]) -> None:
     """Write a folder into a hidden sibling, then rename it into place in one step, so a
     reader never sees half a folder and a concurrent writer that finished first wins."""
     target.parent.mkdir(parents=True, exist_ok=True)

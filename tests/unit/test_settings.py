@@ -39,7 +39,12 @@ def test_the_token_is_kept_out_of_the_settings_repr() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("KUTIP_TOP_K", "many"), ("ALLOWED_CHAT_IDS", "me, you"), ("WEBHOOK_PORT", "80a"), ("KUTIP_MODEL_PRECISION", "int4")],
+    [
+        ("KUTIP_TOP_K", "many"),
+        ("ALLOWED_CHAT_IDS", "me, you"),
+        ("WEBHOOK_PORT", "80a"),
+        ("KUTIP_MODEL_PRECISION", "int4"),
+    ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
