@@ -40,13 +40,13 @@ def scratch_index(corpus: Path, embedder):  # type: ignore[no-untyped-def]
     import tempfile
 
     from index.building import refresh_index
-    from index.store import load_index
+    from index.store import StoreConfig, open_store
 
     scratch = Path(tempfile.mkdtemp(prefix="kutip-bench-"))
     (scratch / "seeds").mkdir()
     shutil.copy(corpus, scratch / "seeds" / corpus.name)
     refresh_index(scratch / "seeds", scratch / "data", embedder)
-    return load_index(scratch / "data", embedder.name, embedder.dimension), scratch
+    return open_store(scratch / "data", StoreConfig(), embedder.name, embedder.dimension), scratch
 
 
 def scratch_service(corpus: Path, scratch: Path, embedder, reader=None):  # type: ignore[no-untyped-def]
