@@ -91,10 +91,7 @@ def _refresh(
     writer = open_writer(data_dir, store, embedder.dimension, previous)
     for article_id in old_hashes.keys() - new_hashes.keys():
         writer.remove_article(article_id)
-    passage_count = _embed(load.articles, changed, writer, embedder, settings, progress)
-    if previous is not None:
-        kept = previous.passage_counts()
-        passage_count += sum(kept[aid] for aid in new_hashes.keys() - changed)
+    _embed(load.articles, changed, writer, embedder, settings, progress)
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         generation="",
@@ -103,12 +100,12 @@ def _refresh(
         passage_settings=settings,
         built_at="",
         article_hashes=new_hashes,
-        passage_count=passage_count,
+        passage_count=0,  # counted by the store on commit
     )
-    writer.commit(load.articles, manifest, _background_vectors(previous, embedder))
+    written = writer.commit(load.articles, manifest, _background_vectors(previous, embedder))
     return BuildReport(
         len(load.articles),
-        passage_count,
+        written.passage_count,
         len(changed),
         removed,
         load.warnings,
@@ -142,8 +139,8 @@ def _embed(
     embedder: Embedder,
     settings: dict[str, int],
     progress: ProgressFactory | None,
-) -> int:
-    """Split and embed the changed articles into `writer`; returns their passage count."""
+) -> None:
+    """Split and embed the changed articles into `writer`."""
     per_article = {
         a.id: split_passages(a, embedder.count_tokens, settings["max_tokens"], settings["overlap"])
         for a in articles
@@ -158,7 +155,6 @@ def _embed(
             count = len(per_article[article.id])
             writer.put_article(article, per_article[article.id], vectors[first : first + count])
             first += count
-    return len(fresh)
 
 
 def _background_vectors(previous: PassageStore | None, embedder: Embedder) -> np.ndarray:

@@ -144,6 +144,7 @@ class FaissWriter:
                 "generation": generation,
                 "files": files,
                 "built_at": built_at,
+                "passage_count": len(passages),
                 "store": FAISS,
                 "index_type": describe(dense),
             }

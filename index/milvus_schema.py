@@ -8,6 +8,7 @@ no vectors carry a 2-dimension placeholder.
 from __future__ import annotations
 
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,18 @@ def connect(config: StoreConfig) -> Any:
         return _clients[key]
 
 
+def disconnect(config: StoreConfig) -> None:
+    """Close this process's client for `config`; for Milvus Lite, stop the engine on its file too."""
+    with _clients_lock:
+        client = _clients.pop((config.milvus_uri, config.milvus_token), None)
+    if client is not None:
+        client.close()
+    if is_lite(config):
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(config.milvus_uri)
+
+
 def _new_client(config: StoreConfig) -> Any:
     try:
         from pymilvus import MilvusClient
@@ -82,7 +95,10 @@ def _new_client(config: StoreConfig) -> Any:
     if is_lite(config):
         Path(config.milvus_uri).parent.mkdir(parents=True, exist_ok=True)
     try:
-        return MilvusClient(uri=config.milvus_uri, token=config.milvus_token, timeout=CONNECT_SECONDS)
+        with warnings.catch_warnings():
+            # milvus-lite 2.5 imports pkg_resources, which warns that it is deprecated: known, pinned.
+            warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+            return MilvusClient(uri=config.milvus_uri, token=config.milvus_token, timeout=CONNECT_SECONDS)
     except Exception as error:  # pymilvus raises several kinds; all mean the same to the user
         hint = "is another Kutip process using the file?" if is_lite(config) else "is the server running?"
         raise StoreUnavailableError(
@@ -158,4 +174,7 @@ def _create_keyed(
 def _create(client: Any, name: str, schema: Any, indexes: Any) -> None:
     # Strong consistency: a search sees every write acknowledged before it (the builder's
     # commit, then the bot's swap), as with the FAISS store's new generation.
-    client.create_collection(name, schema=schema, index_params=indexes, consistency_level="Strong")
+    client.create_collection(name, schema=schema, consistency_level="Strong")
+    # Indexing an empty collection is immediate; pymilvus would poll its state every 0.5 s.
+    client.create_index(name, indexes, sync=False)
+    client.load_collection(name)

@@ -47,6 +47,7 @@ from index.store import MILVUS, Manifest, Scored, StoreConfig, StoreStats, milvu
 BATCH_ROWS = 1000  # rows per insert or get: well under gRPC's 64 MB message limit
 PASSAGE_FIELDS = ["key", "passage_id", "article_id", "paragraph", "paragraph_end", "start", "end", "sentences", "text"]
 NEXT_KEY = "next_key"
+QUERY_LIMIT = 16_384  # Milvus's cap on one query's rows; an article has far fewer passages
 
 
 class MilvusTerms:
@@ -136,8 +137,7 @@ class MilvusStore:
             anns_field="sparse",
             limit=k,
             search_params={"metric_type": "BM25"},
-            filter="" if among is None else "key in {keys}",
-            filter_params={} if among is None else {"keys": among.tolist()},
+            filter="" if among is None else f"key in {among.tolist()}",
         )
         return _scored(hits)
 
@@ -165,8 +165,7 @@ class MilvusStore:
     def _article(self, article_id: str) -> Article:
         rows = self._client.query(
             self.names.articles,
-            filter="article_id == {aid}",
-            filter_params={"aid": article_id},
+            filter=_of_article(article_id),
             output_fields=["chunk", "title", "text", "url", "published", "lang", "source"],
         )
         if not rows:
@@ -196,8 +195,7 @@ class MilvusStore:
 
     def stats(self) -> StoreStats:
         path = Path(self.config.milvus_uri)
-        disk = path.stat().st_size if is_lite(self.config) and path.exists() else 0
-        disk += sum(f.stat().st_size for f in path.parent.glob(f".{path.name}*/**/*") if f.is_file())
+        disk = path.stat().st_size if is_lite(self.config) and path.exists() else 0  # a server's: unknown here
         return StoreStats(
             MILVUS,
             self.manifest.index_type,
@@ -241,11 +239,11 @@ class MilvusWriter:
         _insert(self._client, self.names.articles, list(_article_rows(article)))
 
     def remove_article(self, article_id: str) -> None:
-        where = {"filter": "article_id == {aid}", "filter_params": {"aid": article_id}}
-        for row in iterate(self._client, self.names.passages, ["terms"], **where):
+        where = _of_article(article_id)
+        for row in self._client.query(self.names.passages, filter=where, output_fields=["terms"], limit=QUERY_LIMIT):
             self._frequency_change.subtract(set(row["terms"].split()))
-        self._client.delete(self.names.passages, **where)
-        self._client.delete(self.names.articles, **where)
+        self._client.delete(self.names.passages, filter=where)
+        self._client.delete(self.names.articles, filter=where)
 
     def commit(self, articles: Sequence[Article], manifest: Manifest, background: np.ndarray) -> Manifest:
         self._settle_frequencies()
@@ -260,6 +258,7 @@ class MilvusWriter:
                 **asdict(manifest),
                 "generation": f"milvus-{uuid.uuid4().hex[:12]}",
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "passage_count": count_rows(self._client, self.names.passages),
                 "store": MILVUS,
                 "location": milvus_location(self.config),
                 "index_type": index_type(self.config),
@@ -313,6 +312,11 @@ def iterate(client: Any, collection: str, fields: list[str], **where: Any) -> It
             yield from batch
     finally:
         iterator.close()
+
+
+def _of_article(article_id: str) -> str:
+    """A filter on one article id, quoted as a JSON string (Milvus Lite 2.5.1 has no filter templates)."""
+    return f"article_id == {json.dumps(article_id, ensure_ascii=False)}"
 
 
 def _scored(hits: list[dict[str, Any]]) -> Scored:

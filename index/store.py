@@ -140,7 +140,7 @@ class StoreWriter(Protocol):
 
     def commit(self, articles: Sequence[Article], manifest: Manifest, background: np.ndarray) -> Manifest:
         """Make the changes visible with `articles` as the whole library, in order; returns the
-        manifest written (its generation is new)."""
+        manifest written (with a new generation and the passage count)."""
         ...
 
 
