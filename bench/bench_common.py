@@ -31,11 +31,9 @@ def load_real_embedder():  # type: ignore[no-untyped-def]
     return load_embedder(None, model_cache_dir())
 
 
-def scratch_index(corpus: Path, embedder):  # type: ignore[no-untyped-def]
-    """Index one seed file with `embedder` in a new temporary folder; returns (index, folder).
-
-    The caller removes the folder when done.
-    """
+def scratch_index(corpus: Path, embedder, store: str = "faiss"):  # type: ignore[no-untyped-def]
+    """Index one seed file with `embedder` in a new temporary folder, in the FAISS store or in
+    Milvus Lite (a file in that folder); returns (index, folder). The caller removes the folder."""
     import shutil
     import tempfile
 
@@ -45,8 +43,9 @@ def scratch_index(corpus: Path, embedder):  # type: ignore[no-untyped-def]
     scratch = Path(tempfile.mkdtemp(prefix="kutip-bench-"))
     (scratch / "seeds").mkdir()
     shutil.copy(corpus, scratch / "seeds" / corpus.name)
-    refresh_index(scratch / "seeds", scratch / "data", embedder)
-    return open_store(scratch / "data", StoreConfig(), embedder.name, embedder.dimension), scratch
+    config = StoreConfig(store, str(scratch / "kutip-milvus.db"))
+    refresh_index(scratch / "seeds", scratch / "data", embedder, store=config)
+    return open_store(scratch / "data", config, embedder.name, embedder.dimension), scratch
 
 
 def scratch_service(corpus: Path, scratch: Path, embedder, reader=None):  # type: ignore[no-untyped-def]

@@ -85,8 +85,8 @@ class FaissStore:
         keys = np.concatenate([top, include[~np.isin(include, top)]]).astype(np.int64)
         return Scored(keys, scores[keys])
 
-    def passages(self, keys: Sequence[int]) -> list[Passage]:
-        return self.table.passages(keys) if len(keys) else []
+    def passages(self, keys: Sequence[int]) -> dict[int, Passage]:
+        return self.table.passages(keys) if len(keys) else {}
 
     def passage_counts(self) -> dict[str, int]:
         return self.table.passage_counts()

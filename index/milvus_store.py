@@ -141,11 +141,9 @@ class MilvusStore:
         )
         return _scored(hits)
 
-    def passages(self, keys: Sequence[int]) -> list[Passage]:
-        if not len(keys):
-            return []
-        rows = {row["key"]: row for row in self._get(self.names.passages, [int(k) for k in keys], PASSAGE_FIELDS)}
-        return [self._passage(rows[int(key)]) for key in keys]
+    def passages(self, keys: Sequence[int]) -> dict[int, Passage]:
+        rows = self._get(self.names.passages, [int(k) for k in keys], PASSAGE_FIELDS) if len(keys) else []
+        return {row["key"]: self._passage(row) for row in rows}
 
     def _passage(self, row: dict[str, Any]) -> Passage:
         start, end = int(row["start"]), int(row["end"])
@@ -168,8 +166,8 @@ class MilvusStore:
             filter=_of_article(article_id),
             output_fields=["chunk", "title", "text", "url", "published", "lang", "source"],
         )
-        if not rows:
-            raise IndexCorruptError(f"Milvus has lost article {article_id!r}: {REBUILD_HINT}")
+        if not rows:  # removed by a build since this store was opened
+            raise KeyError(article_id)
         rows.sort(key=lambda row: row["chunk"])
         first = rows[0]
         return Article(
@@ -224,21 +222,32 @@ class MilvusWriter:
         self._client = connect(config)
         if fresh:
             create_collections(self._client, config, dimension)
+        self._fresh = fresh
         self._next_key = 0 if fresh else self._stored_next_key()
         self._frequency_change: Counter[str] = Counter()
+        self._pending: dict[str, list[dict[str, Any]]] = {self.names.passages: [], self.names.articles: []}
 
     def put_article(self, article: Article, passages: Sequence[Passage], vectors: np.ndarray) -> None:
-        self.remove_article(article.id)
-        rows = []
+        if not self._fresh:  # a fresh library has nothing to replace
+            self.remove_article(article.id)
         for passage, vector in zip(passages, vectors):
             terms = tokenize(passage.text) or [EMPTY_TOKEN]
             self._frequency_change.update(set(terms))
-            rows.append(_passage_row(self._next_key, passage, terms, vector))
+            self._pending[self.names.passages].append(_passage_row(self._next_key, passage, terms, vector))
             self._next_key += 1
-        _insert(self._client, self.names.passages, rows)
-        _insert(self._client, self.names.articles, list(_article_rows(article)))
+        self._pending[self.names.articles].extend(_article_rows(article))
+        if len(self._pending[self.names.passages]) >= BATCH_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Insert the rows put so far, many articles to a request (one request each is slow)."""
+        for collection, rows in self._pending.items():
+            for first in range(0, len(rows), BATCH_ROWS):
+                self._client.insert(collection, rows[first : first + BATCH_ROWS])
+            rows.clear()
 
     def remove_article(self, article_id: str) -> None:
+        self._flush()  # the article may be among the rows not inserted yet
         where = _of_article(article_id)
         for row in self._client.query(self.names.passages, filter=where, output_fields=["terms"], limit=QUERY_LIMIT):
             self._frequency_change.subtract(set(row["terms"].split()))
@@ -246,6 +255,7 @@ class MilvusWriter:
         self._client.delete(self.names.articles, filter=where)
 
     def commit(self, articles: Sequence[Article], manifest: Manifest, background: np.ndarray) -> Manifest:
+        self._flush()
         self._settle_frequencies()
         meta = [{"name": NEXT_KEY, "value": str(self._next_key), "vector": [0.0] * len(background[0])}]
         meta += [
@@ -366,8 +376,3 @@ def _article_rows(article: Article) -> Iterator[dict[str, Any]]:
             "source": article.source,
             "vector": [0.0, 0.0],
         }
-
-
-def _insert(client: Any, collection: str, rows: list[dict[str, Any]]) -> None:
-    for first in range(0, len(rows), BATCH_ROWS):
-        client.insert(collection, rows[first : first + BATCH_ROWS])

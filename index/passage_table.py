@@ -94,12 +94,12 @@ class PassageTable:
             source=str(source),
         )
 
-    def passages(self, keys: Sequence[int]) -> list[Passage]:
-        """The passages of rows `keys`, in that order."""
+    def passages(self, keys: Sequence[int]) -> dict[int, Passage]:
+        """The passages of rows `keys`, by row."""
         wanted = [int(key) for key in keys]
         marks = ",".join("?" * len(wanted))
-        found = {row[0]: row[1:] for row in self._rows(f"{_PASSAGE_QUERY} WHERE p.row IN ({marks})", wanted)}
-        return [passage_from_row(found[key]) for key in wanted]
+        rows = self._rows(f"{_PASSAGE_QUERY} WHERE p.row IN ({marks})", wanted)
+        return {row[0]: passage_from_row(row[1:]) for row in rows}
 
     def all_passages(self) -> list[Passage]:
         """Every passage in row order (for a build that keeps unchanged articles)."""

@@ -82,9 +82,11 @@ class Searcher:
         fused = self.dense_weight * _min_max(dense) + (1 - self.dense_weight) * _min_max(lexical)
         order = np.lexsort((keys, -fused))[:k]  # ties: lower key (earlier passage) first
         passages = self.store.passages([int(keys[i]) for i in order])
+        # A store changed in place (Milvus) may have dropped a passage since it was found.
+        found = [i for i in order if int(keys[i]) in passages]
         hits = tuple(
-            Hit(rank + 1, passage, float(fused[i]), float(dense[i]), float(lexical[i]))
-            for rank, (i, passage) in enumerate(zip(order, passages))
+            Hit(rank + 1, passages[int(keys[i])], float(fused[i]), float(dense[i]), float(lexical[i]))
+            for rank, i in enumerate(found)
         )
         return SearchResult(question, terms, hits, baseline, query_vector)
 

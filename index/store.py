@@ -114,8 +114,8 @@ class PassageStore(Protocol):
         `include` not among them (scored, 0 when no term matches)."""
         ...
 
-    def passages(self, keys: Sequence[int]) -> list[Passage]:
-        """The passages of `keys`, in that order."""
+    def passages(self, keys: Sequence[int]) -> dict[int, Passage]:
+        """The passages of `keys` by key; a key removed since it was found is left out."""
         ...
 
     def passage_counts(self) -> dict[str, int]:
@@ -156,6 +156,12 @@ def open_store(data_dir: Path, config: StoreConfig, model_name: str, dimension: 
     from index.faiss_store import FaissStore
 
     return FaissStore.open(data_dir, manifest)
+
+
+def load_index(data_dir: Path, model_name: str, dimension: int) -> PassageStore:
+    """The index in the default (FAISS) store: `open_store` for callers with no store setting
+    (training/reader_examples.py)."""
+    return open_store(data_dir, StoreConfig(), model_name, dimension)
 
 
 def open_writer(data_dir: Path, config: StoreConfig, dimension: int, previous: PassageStore | None) -> StoreWriter:

@@ -57,7 +57,8 @@ def write(seeds: Path, name: str, text: str) -> None:
 
 def best_passage(store: PassageStore, embedder: FakeEmbedder, text: str) -> str:
     found = store.dense_search(embedder.encode_queries([text])[0], 1)
-    return store.passages([int(found.keys[0])])[0].article_id
+    key = int(found.keys[0])
+    return store.passages([key])[key].article_id
 
 
 def test_add_search_fetch_and_stats(seeds: Path, tmp_path: Path, embedder: FakeEmbedder, config: StoreConfig) -> None:
@@ -68,7 +69,7 @@ def test_add_search_fetch_and_stats(seeds: Path, tmp_path: Path, embedder: FakeE
     assert stats.passages == store.manifest.passage_count == sum(store.passage_counts().values())
     assert best_passage(store, embedder, "harga beras naik") == "rice"
     lexical = store.lexical_search(tokenize("beras mahal"), 10, include=np.zeros(0, np.int64))
-    [rice] = store.passages(lexical.keys.tolist())
+    [rice] = store.passages(lexical.keys.tolist()).values()
     assert rice.article_id == "rice" and lexical.scores[0] > 0
     assert store.articles["rice"].text[rice.start : rice.end] == rice.text
     assert store.articles[SEED_ID].title and list(store.articles) == [SEED_ID, "rice"]
@@ -83,7 +84,7 @@ def test_lexical_search_scores_the_dense_candidates_it_was_given(
     scored = store.lexical_search(["beras"], 100, include=every)
     by_key = dict(zip(scored.keys.tolist(), scored.scores.tolist()))
     assert set(by_key) == set(every.tolist())
-    rice = {key for key, p in zip(every.tolist(), store.passages(every.tolist())) if p.article_id == "rice"}
+    rice = {key for key, p in store.passages(every.tolist()).items() if p.article_id == "rice"}
     assert all((score > 0) == (key in rice) for key, score in by_key.items())
 
 
