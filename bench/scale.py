@@ -62,7 +62,8 @@ def vectors(story: np.ndarray, seed: int = 1) -> np.ndarray:
     return out
 
 
-def texts(story: np.ndarray, seed: int = 2) -> list[str]:
+def texts(story: np.ndarray, rows: np.ndarray | None = None, seed: int = 2) -> list[str]:
+    """Every passage's text (or only those of `rows`: the draws are the same either way)."""
     rng = np.random.default_rng(seed)
     vocabulary = _words(rng)
     count = len(story)
@@ -75,17 +76,17 @@ def texts(story: np.ndarray, seed: int = 2) -> list[str]:
     stops = rng.integers(len(STOPWORDS), size=(count, PASSAGE_WORDS))
     return [
         " ".join(vocabulary[w] if k % 7 else STOPWORDS[stops[n, k]] for k, w in enumerate(words[n])).capitalize() + "."
-        for n in range(count)
+        for n in (range(count) if rows is None else rows)
     ]
 
 
-def questions(corpus: np.ndarray, passages: list[str], count: int, seed: int = 3) -> list[tuple[str, np.ndarray]]:
+def questions(story: np.ndarray, corpus: np.ndarray, count: int, seed: int = 3) -> list[tuple[str, np.ndarray]]:
     """Questions about random passages: 4 of the passage's words, and its vector plus noise."""
     rng = np.random.default_rng(seed)
     rows = rng.choice(len(corpus), count, replace=False)
     noise = rng.normal(size=(count, DIMENSION)) * QUESTION_NOISE / np.sqrt(DIMENSION)
     asked = _unit(corpus[rows] + noise).astype(np.float32)
-    words = [rng.choice(passages[row].rstrip(".").split(), 4, replace=False) for row in rows]
+    words = [rng.choice(text.rstrip(".").split(), 4, replace=False) for text in texts(story, rows)]
     return [(" ".join(w), v) for w, v in zip(words, asked)]
 
 
@@ -155,8 +156,8 @@ def serve(size: int, store: str, folder: Path, count: int) -> dict[str, object]:
     open_seconds = time.perf_counter() - started
     opened_rss = rss_mb()
     story = stories(size)
-    corpus, passage_texts = vectors(story), texts(story)
-    asked = questions(corpus, passage_texts, count + 10)
+    corpus = vectors(story)
+    asked = questions(story, corpus, count + 10)
     for text, vector in asked[:10]:  # warm the caches
         searcher.search_encoded(text, vector, 5)
     seconds = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -31,28 +31,19 @@ _clients_lock = threading.Lock()
 
 @dataclass(frozen=True)
 class Collections:
-    """The names of one library's collections."""
+    """The names of one library's collections: `<prefix>_passages` and so on."""
 
-    prefix: str
+    passages: str
+    articles: str
+    terms: str
+    meta: str
 
-    @property
-    def passages(self) -> str:
-        return f"{self.prefix}_passages"
-
-    @property
-    def articles(self) -> str:
-        return f"{self.prefix}_articles"
-
-    @property
-    def terms(self) -> str:
-        return f"{self.prefix}_terms"
-
-    @property
-    def meta(self) -> str:
-        return f"{self.prefix}_meta"
+    @classmethod
+    def named(cls, prefix: str) -> Collections:
+        return cls(*(f"{prefix}_{field.name}" for field in fields(cls)))
 
     def all(self) -> tuple[str, ...]:
-        return self.passages, self.articles, self.terms, self.meta
+        return astuple(self)
 
 
 def is_lite(config: StoreConfig) -> bool:
@@ -110,7 +101,7 @@ def create_collections(client: Any, config: StoreConfig, dimension: int) -> None
     """Drop the library's collections and create them empty."""
     from pymilvus import DataType, Function, FunctionType
 
-    names = Collections(config.collection)
+    names = Collections.named(config.collection)
     for name in names.all():
         client.drop_collection(name)
     schema = client.create_schema(auto_id=False)

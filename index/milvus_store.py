@@ -80,7 +80,7 @@ class MilvusStore:
     def __init__(self, manifest: Manifest, config: StoreConfig, client: Any) -> None:
         self.manifest = manifest
         self.config = config
-        self.names = Collections(config.collection)
+        self.names = Collections.named(config.collection)
         self._client = client
         self.articles = ArticleShelf(manifest.article_hashes, self._article)
         self.lexical = MilvusTerms(client, self.names.terms, manifest.passage_count)
@@ -88,7 +88,7 @@ class MilvusStore:
     @classmethod
     def open(cls, data_dir: Path, manifest: Manifest, config: StoreConfig) -> MilvusStore:
         client = connect(config)
-        names = Collections(config.collection)
+        names = Collections.named(config.collection)
         missing = [name for name in names.all() if not client.has_collection(name)]
         if missing:
             raise IndexCorruptError(
@@ -218,7 +218,7 @@ class MilvusWriter:
     def __init__(self, data_dir: Path, config: StoreConfig, dimension: int, fresh: bool) -> None:
         self.data_dir = data_dir
         self.config = config
-        self.names = Collections(config.collection)
+        self.names = Collections.named(config.collection)
         self._client = connect(config)
         if fresh:
             create_collections(self._client, config, dimension)

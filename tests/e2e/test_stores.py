@@ -3,34 +3,23 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.helpers import ROOT, SEED
+from tests.helpers.cli_process import run_kutip
 
 pytestmark = pytest.mark.e2e
 QUESTIONS = ROOT / "bench" / "questions" / "seed_questions.jsonl"
 
 
 def kutip(root: Path, store: str, *argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KUTIP_SEEDS_DIR": str(root / "seeds"), "KUTIP_DATA_DIR": str(root / f"data-{store}")}
-    env["KUTIP_STORE"] = store
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *argv],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=root,
-        timeout=400,
-    )
-    assert done.returncode == 0, done.stderr
+    env = {"KUTIP_SEEDS_DIR": str(root / "seeds"), "KUTIP_DATA_DIR": str(root / f"data-{store}"), "KUTIP_STORE": store}
+    done = run_kutip(list(argv), env, root, stdin)
     assert "Traceback" not in done.stderr
     return done
 
