@@ -25,10 +25,11 @@ def model_cache_dir() -> Path:
     return model_cache(Path(os.environ.get("KUTIP_CACHE_DIR") or DEFAULT_CACHE_DIR))
 
 
-def load_real_embedder():  # type: ignore[no-untyped-def]
+def load_real_embedder(precision: str = "int8"):  # type: ignore[no-untyped-def]
+    """The bundled model as Kutip runs it: int8 on OpenVINO by default, or "fp32" (torch)."""
     from index.embedder import load_embedder
 
-    return load_embedder(None, model_cache_dir())
+    return load_embedder(None, model_cache_dir(), precision)
 
 
 def scratch_index(corpus: Path, embedder, store: str = "faiss"):  # type: ignore[no-untyped-def]

@@ -48,8 +48,8 @@ def answerability(labels: np.ndarray, scores: np.ndarray) -> dict[str, float]:
     }
 
 
-def main() -> None:
-    reader = load_reader(load_real_embedder())
+def reader_figures(embedder) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    reader = load_reader(embedder)
     assert reader is not None
     facqa = [json.loads(line) for line in (EVAL_DIR / "facqa_dev.jsonl").open() if '"validation"' in line]
     idk = [json.loads(line) for line in (EVAL_DIR / "idkmrc_dev.jsonl").open()]
@@ -76,6 +76,11 @@ def main() -> None:
         "threshold": E5_READER_JUDGE.answerable,
         "seconds": round(time.perf_counter() - started, 1),
     }
+    return report
+
+
+def main() -> None:
+    report = reader_figures(load_real_embedder())
     write_result("reader", report)
     print(json.dumps(report, indent=2))
 

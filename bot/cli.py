@@ -250,6 +250,8 @@ def describe_index(settings: Settings) -> dict[str, object]:
     return {
         "model": manifest.model_name,
         "model_path": settings.model or str(model_cache(settings.cache_dir) / MODEL_DIR_NAME),
+        # What questions run on: the bundled model's int8 export unless KUTIP_MODEL_PRECISION=fp32.
+        "model_precision": "fp32" if settings.model else settings.model_precision,
         "dimension": manifest.dimension,
         "articles": len(manifest.article_hashes),
         "passages": manifest.passage_count,

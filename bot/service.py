@@ -254,7 +254,7 @@ def model_cache(cache_dir: Path) -> Path:
 
 def open_embedder(settings: Settings) -> Embedder:
     """The model (KUTIP_MODEL, else the bundled one converted into the cache): the one place it is loaded."""
-    return load_embedder(settings.model, model_cache(settings.cache_dir))
+    return load_embedder(settings.model, model_cache(settings.cache_dir), settings.model_precision)
 
 
 def open_service(

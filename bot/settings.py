@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from dotenv import dotenv_values
 
+from index import PRECISIONS
+
 if TYPE_CHECKING:
     from index import StoreConfig
 
@@ -41,6 +43,7 @@ class Settings:
     data_dir: Path = Path("data")
     cache_dir: Path = DEFAULT_CACHE_DIR
     model: str | None = None
+    model_precision: str = "int8"  # the bundled model's: int8 (OpenVINO) or fp32 (torch)
     top_k: int = DEFAULT_TOP_K
     telegram_token: str | None = field(default=None, repr=False)
     telegram_api_base_url: str = DEFAULT_API_BASE_URL
@@ -93,6 +96,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         data_dir=Path(get("KUTIP_DATA_DIR") or "data"),
         cache_dir=Path(get("KUTIP_CACHE_DIR") or DEFAULT_CACHE_DIR),
         model=get("KUTIP_MODEL"),
+        model_precision=_choice("KUTIP_MODEL_PRECISION", get("KUTIP_MODEL_PRECISION"), PRECISIONS),
         top_k=_integer("KUTIP_TOP_K", get("KUTIP_TOP_K"), DEFAULT_TOP_K),
         telegram_token=get("TELEGRAM_BOT_TOKEN"),
         telegram_api_base_url=get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
@@ -130,7 +134,7 @@ def file_url_for(base_url: str) -> str:
 
 
 def _choice(name: str, raw: str | None, choices: tuple[str, ...]) -> str:
-    """One of `choices` (any case); the first when unset."""
+    """One of `choices` (case-insensitive); the first when unset."""
     if raw is None:
         return choices[0]
     if raw.lower() not in choices:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from index.articles import Article
     from index.building import BuildReport, ProgressFactory, refresh_index
     from index.e5 import DEFAULT_MODEL_NAME, MODEL_DIR_NAME
-    from index.embedder import Embedder, load_embedder
+    from index.embedder import PRECISIONS, Embedder, load_embedder
     from index.evaluation import corpus_from_questions, evaluate, read_questions
     from index.extraction import draft_from_file, draft_from_text
     from index.feeds import FeedItem, parse_feed
@@ -61,7 +61,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "index.articles": ("Article",),
     "index.building": ("BuildReport", "ProgressFactory", "refresh_index"),
     "index.e5": ("DEFAULT_MODEL_NAME", "MODEL_DIR_NAME"),
-    "index.embedder": ("Embedder", "load_embedder"),
+    "index.embedder": ("PRECISIONS", "Embedder", "load_embedder"),
     "index.evaluation": ("corpus_from_questions", "evaluate", "read_questions"),
     "index.extraction": ("draft_from_file", "draft_from_text"),
     "index.feeds": ("FeedItem", "parse_feed"),
@@ -93,6 +93,7 @@ __all__ = [
     "ENGLISH",
     "INDONESIAN",
     "MODEL_DIR_NAME",
+    "PRECISIONS",
     "Article",
     "ArticleNotFoundError",
     "BuildReport",

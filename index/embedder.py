@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -11,7 +12,11 @@ import numpy as np
 from index.e5.tokenizer import MAX_SEQ_LENGTH  # when a model does not say: BERT's 512 positions
 from index.errors import ModelError
 
+log = logging.getLogger(__name__)
+
 DEFAULT_BATCH_SIZE = 32
+INT8, FP32 = "int8", "fp32"  # KUTIP_MODEL_PRECISION for the bundled model
+PRECISIONS = (INT8, FP32)
 ProgressCallback = Callable[[int], None]
 
 
@@ -55,27 +60,13 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_documents(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray:
-        chunks = []
-        # Sorting by length keeps padding small inside each batch: most of the speed-up
-        # sentence-transformers gets on its own, kept while we report progress per batch.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for begin in range(0, len(order), DEFAULT_BATCH_SIZE):
-            batch = [texts[i] for i in order[begin : begin + DEFAULT_BATCH_SIZE]]
-            chunks.append(
-                self._model.encode_document(
-                    batch,
-                    batch_size=DEFAULT_BATCH_SIZE,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                )
-            )
-            if progress is not None:
-                progress(len(batch))
-        if not chunks:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
-        vectors[order] = np.concatenate(chunks)
-        return vectors
+        return encode_sorted(texts, self._encode_document_batch, self.dimension, progress)
+
+    def _encode_document_batch(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._model.encode_document(
+            list(texts), batch_size=DEFAULT_BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return np.asarray(vectors, dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:
         return len(self._model.tokenizer(self._document_prompt + text)["input_ids"])
@@ -97,10 +88,47 @@ class SentenceTransformerEmbedder:
         return states.float().numpy()
 
 
-def load_embedder(model: str | None, cache_dir: Path) -> Embedder:
-    """The configured model, or the bundled multilingual-e5-small when `model` is empty."""
+def encode_sorted(
+    texts: Sequence[str],
+    encode_batch: Callable[[Sequence[str]], np.ndarray],
+    dimension: int,
+    progress: ProgressCallback | None = None,
+) -> np.ndarray:
+    """`encode_batch` over `texts` in batches of similar length, vectors back in input order.
+
+    Sorting by length keeps padding small inside each batch; progress is reported per batch.
+    """
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    vectors = np.empty((len(texts), dimension), dtype=np.float32)
+    for begin in range(0, len(order), DEFAULT_BATCH_SIZE):
+        rows = order[begin : begin + DEFAULT_BATCH_SIZE]
+        vectors[rows] = encode_batch([texts[i] for i in rows])
+        if progress is not None:
+            progress(len(rows))
+    return vectors
+
+
+def load_embedder(model: str | None, cache_dir: Path, precision: str = INT8) -> Embedder:
+    """The configured model, or the bundled multilingual-e5-small when `model` is empty: on
+    OpenVINO with int8 weights by default, in float32 through sentence-transformers with
+    `precision="fp32"` or when the int8 runtime cannot load (a warning says why). A model of
+    the user's own always runs through sentence-transformers in float32."""
     if model:
         return SentenceTransformerEmbedder(model)
     from index.e5.model import DEFAULT_MODEL_NAME, ensure_e5_model
 
+    if precision == INT8:
+        try:
+            return _load_int8(cache_dir)
+        except (ImportError, RuntimeError, OSError, ModelError) as error:
+            log.warning("cannot run the int8 model, using float32 instead: %s", error)
     return SentenceTransformerEmbedder(ensure_e5_model(cache_dir), name=DEFAULT_MODEL_NAME)
+
+
+def _load_int8(cache_dir: Path) -> Embedder:
+    from index.e5.export import ensure_runtime_model
+    from index.e5.model import DEFAULT_MODEL_NAME
+    from index.openvino_embedder import OpenVinoEmbedder
+
+    # The same name as in float32: its vectors agree at cosine >= 0.999, so one index serves both.
+    return OpenVinoEmbedder(ensure_runtime_model(cache_dir), name=DEFAULT_MODEL_NAME)

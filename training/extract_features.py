@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embedder import SentenceTransformerEmbedder
-from index.reader.head import LAYERS
+from index.reader.config import LAYERS
 from index.reader.pairs import pad_batch
 from training.reader_examples import Example
 

