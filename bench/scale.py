@@ -13,7 +13,7 @@ Each store and size is built in one child process and searched in another, so th
 memory (RSS, the Milvus Lite engine's included) and the memory after opening are each its own.
 Latency is the whole retrieval step as the bot runs it (Searcher.search_encoded: dense, BM25,
 fusion, passages read for the top 5), the question already encoded; recall@10 is the store's
-dense top 10 against exact search. `--dense` adds FAISS index variants at the largest size.
+dense top 10 against exact search. Then FAISS index variants at the largest size (`--no-dense` skips them).
 Run (nice: the machine is shared): cd bench && nice -n 5 ../.venv/bin/python scale.py
 """
 
@@ -281,7 +281,7 @@ def main() -> None:
     parser.add_argument("--stores", nargs="+", default=["faiss", "milvus"], choices=["faiss", "milvus"])
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per build or search phase")
-    parser.add_argument("--dense", action="store_true", help="also FAISS index variants at the largest size")
+    parser.add_argument("--no-dense", action="store_true", help="skip the FAISS index variants at the largest size")
     parser.add_argument("--phase", choices=["build", "serve", "dense"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -305,7 +305,7 @@ def main() -> None:
             results[f"{store} {size}"] = figures
             print(f"{store} {size}: {json.dumps(figures)}", flush=True)
             shutil.rmtree(folder, ignore_errors=True)
-    if args.dense:
+    if not args.no_dense:
         size = max(args.sizes)
         results[f"faiss variants {size}"] = run_phase(
             ["--phase", "dense", "--sizes", str(size), "--questions", str(args.questions)], args.timeout

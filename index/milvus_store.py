@@ -116,7 +116,8 @@ class MilvusStore:
         if not len(keys):
             return np.zeros(0, np.float32)
         rows = {row["key"]: row["vector"] for row in self._get(self.names.passages, keys.tolist(), ["key", "vector"])}
-        vectors = np.array([rows[key] for key in keys.tolist()], np.float32)
+        gone = [0.0] * self.manifest.dimension  # removed by a build since it was found: dropped later
+        vectors = np.array([rows.get(key, gone) for key in keys.tolist()], np.float32)
         cosines: np.ndarray = vectors @ np.asarray(query, np.float32)
         return cosines
 

@@ -21,7 +21,7 @@ from index import dense, milvus_schema
 from index.background import BACKGROUND_PASSAGES
 from index.building import refresh_index
 from index.errors import IndexIncompatibleError, StoreUnavailableError
-from index.lexical import tokenize
+from index.lexical import tokenize, top_rows
 from index.search import Searcher
 from index.store import MILVUS, PassageStore, StoreConfig, open_store, read_manifest
 from tests.helpers.fake_embedder import FakeEmbedder
@@ -223,3 +223,10 @@ def test_an_unreachable_milvus_server_is_explained_without_the_token(monkeypatch
         milvus_schema.connect(config)
     assert "127.0.0.1:9" in str(caught.value)
     assert "secret" not in str(caught.value) and "tok-123" not in str(caught.value)
+
+
+def test_bm25_top_rows_sorts_only_the_positive_scores_and_keeps_the_full_sorts_order() -> None:
+    scores = np.random.default_rng(0).choice([0.0, 0.0, 0.0, 1.5, 2.0, 2.0, 3.25], size=5_000).astype(np.float32)
+    everything = np.argsort(-scores, kind="stable")[:100]  # what the searcher did before
+    assert top_rows(scores, 100).tolist() == everything[scores[everything] > 0].tolist()
+    assert top_rows(np.zeros(10, np.float32), 5).tolist() == []
