@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# The CPU build that lies on this machine's disk; never the multi-GB CUDA one.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,milvus]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -49,7 +49,7 @@ lint: install
 
 # Needs ../shared/eval (the team's eval data); writes bench/results/*.json.
 bench: install
-	cd bench && for script in retrieval decline tune_judge reader seed_answers runtime speed library; do \
+	cd bench && for script in retrieval decline tune_judge reader seed_answers runtime speed library scale; do \
 		../$(BIN)/python $$script.py || exit 1; done
 
 # Rebuilds index/reader/weights/reader.safetensors from ../shared/eval (see its MODEL_CARD.md):

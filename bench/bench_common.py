@@ -32,22 +32,21 @@ def load_real_embedder(precision: str = "int8"):  # type: ignore[no-untyped-def]
     return load_embedder(None, model_cache_dir(), precision)
 
 
-def scratch_index(corpus: Path, embedder):  # type: ignore[no-untyped-def]
-    """Index one seed file with `embedder` in a new temporary folder; returns (index, folder).
-
-    The caller removes the folder when done.
-    """
+def scratch_index(corpus: Path, embedder, store: str = "faiss"):  # type: ignore[no-untyped-def]
+    """Index one seed file with `embedder` in a new temporary folder, in the FAISS store or in
+    Milvus Lite (a file in that folder); returns (index, folder). The caller removes the folder."""
     import shutil
     import tempfile
 
     from index.building import refresh_index
-    from index.store import load_index
+    from index.store import StoreConfig, open_store
 
     scratch = Path(tempfile.mkdtemp(prefix="kutip-bench-"))
     (scratch / "seeds").mkdir()
     shutil.copy(corpus, scratch / "seeds" / corpus.name)
-    refresh_index(scratch / "seeds", scratch / "data", embedder)
-    return load_index(scratch / "data", embedder.name, embedder.dimension), scratch
+    config = StoreConfig(store, str(scratch / "kutip-milvus.db"))
+    refresh_index(scratch / "seeds", scratch / "data", embedder, store=config)
+    return open_store(scratch / "data", config, embedder.name, embedder.dimension), scratch
 
 
 def scratch_service(corpus: Path, scratch: Path, embedder, reader=None):  # type: ignore[no-untyped-def]

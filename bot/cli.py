@@ -163,6 +163,7 @@ def _build_index(settings: Settings, embedder: Embedder | None, rebuild: bool = 
         rebuild=rebuild,
         progress=progress_bar,
         max_file_bytes=settings.max_seed_bytes,
+        store=settings.store,
     )
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -254,9 +255,11 @@ def describe_index(settings: Settings) -> dict[str, object]:
         "dimension": manifest.dimension,
         "articles": len(manifest.article_hashes),
         "passages": manifest.passage_count,
+        "store": manifest.store,
         "index_type": manifest.index_type,
         "built_at": manifest.built_at,
         "data_dir": str(settings.data_dir),
+        **({"milvus": manifest.location} if manifest.location else {}),
     }
 
 

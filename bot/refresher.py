@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from bot.service import QuoteService
 from bot.settings import Settings
-from index import KutipError, describe_files, load_index, read_manifest, refresh_index
+from index import KutipError, describe_files, open_store, read_manifest, refresh_index
 
 log = logging.getLogger(__name__)
 PROGRESS_LOG_SECONDS = 5.0
@@ -88,6 +88,7 @@ class Refresher:
                 self.service.embedder,
                 progress=logging_progress,
                 max_file_bytes=self.settings.max_seed_bytes,
+                store=self.settings.store,
             )
         finally:
             self.building = False
@@ -100,9 +101,9 @@ class Refresher:
         if manifest.generation == self.service.generation.name:
             return False
         embedder = self.service.embedder
-        stored = load_index(self.settings.data_dir, embedder.name, embedder.dimension)
+        stored = open_store(self.settings.data_dir, self.settings.store, embedder.name, embedder.dimension)
         self.service.swap(stored)
-        log.info("now answering from %d articles, %d passages", len(stored.articles), len(stored.passages))
+        log.info("now answering from %d articles, %d passages", len(stored.articles), stored.manifest.passage_count)
         return True
 
     def _run(self) -> None:

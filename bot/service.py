@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,12 +20,12 @@ from index import (
     BuildReport,
     Embedder,
     IndexMissingError,
+    PassageStore,
     ProgressFactory,
     Reader,
     ReaderJudge,
     Searcher,
     SearchResult,
-    StoredIndex,
     Verdict,
     asks_for_a_fact,
     choose_quote,
@@ -34,8 +33,8 @@ from index import (
     guess_language,
     judge_without_reader,
     load_embedder,
-    load_index,
     load_reader,
+    open_store,
     refresh_index,
     split_paragraphs,
 )
@@ -47,13 +46,13 @@ log = logging.getLogger(__name__)
 class Generation:
     """One loaded index and its searcher: questions are answered from one until the next swap."""
 
-    stored: StoredIndex
+    stored: PassageStore
     searcher: Searcher
-    by_key: dict[str, Article] = field(repr=False)
+    by_key: dict[str, str] = field(repr=False)  # article_key -> article id
 
     @classmethod
-    def over(cls, stored: StoredIndex, searcher: Searcher) -> Generation:
-        return cls(stored, searcher, {article_key(a.id): a for a in stored.articles.values()})
+    def over(cls, stored: PassageStore, searcher: Searcher) -> Generation:
+        return cls(stored, searcher, {article_key(article_id): article_id for article_id in stored.articles})
 
     @property
     def name(self) -> str:
@@ -78,7 +77,7 @@ class QuoteService:
 
     def __init__(
         self,
-        stored: StoredIndex,
+        stored: PassageStore,
         embedder: Embedder,
         top_k: int,
         reader: Reader | None = None,
@@ -104,9 +103,14 @@ class QuoteService:
     ) -> tuple[QuoteService, BuildReport]:
         """Bring the index up to date with seeds/, and load it (see also `open_service`)."""
         report = refresh_index(
-            settings.seeds_dir, settings.data_dir, embedder, progress=progress, max_file_bytes=settings.max_seed_bytes
+            settings.seeds_dir,
+            settings.data_dir,
+            embedder,
+            progress=progress,
+            max_file_bytes=settings.max_seed_bytes,
+            store=settings.store,
         )
-        stored = load_index(settings.data_dir, embedder.name, embedder.dimension)
+        stored = open_store(settings.data_dir, settings.store, embedder.name, embedder.dimension)
         return cls(stored, embedder, settings.top_k, reader or default_reader(embedder), judge), report
 
     @classmethod
@@ -118,11 +122,11 @@ class QuoteService:
         judge: ReaderJudge = E5_READER_JUDGE,
     ) -> QuoteService:
         """The service over the index as it is on disk, however stale; raises IndexMissingError."""
-        stored = load_index(settings.data_dir, embedder.name, embedder.dimension)
+        stored = open_store(settings.data_dir, settings.store, embedder.name, embedder.dimension)
         return cls(stored, embedder, settings.top_k, reader or default_reader(embedder), judge)
 
     @property
-    def stored(self) -> StoredIndex:
+    def stored(self) -> PassageStore:
         return self._generation().stored
 
     @property
@@ -134,7 +138,7 @@ class QuoteService:
         """The generation new questions are answered from."""
         return self._current
 
-    def swap(self, stored: StoredIndex) -> None:
+    def swap(self, stored: PassageStore) -> None:
         """Answer new questions from `stored`; questions in flight finish on the previous index."""
         self._current = Generation.over(stored, self._current.searcher.for_index(stored))
         self._examples = {}
@@ -205,11 +209,13 @@ class QuoteService:
 
     def sources(self) -> list[Source]:
         stored = self._current.stored
-        counts = Counter(passage.article_id for passage in stored.passages)
-        return [Source(a, counts[a.id]) for a in stored.articles.values()]
+        counts = stored.passage_counts()
+        return [Source(a, counts.get(a.id, 0)) for a in stored.articles.values()]
 
     def article_by_key(self, key: str) -> Article | None:
-        return self._current.by_key.get(key)
+        generation = self._current
+        article_id = generation.by_key.get(key)
+        return generation.stored.articles[article_id] if article_id is not None else None
 
     def example_questions(self, language: str) -> list[str]:
         """Two questions about who and what the articles mention most, preferring answered ones."""

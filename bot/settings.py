@@ -6,10 +6,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dotenv import dotenv_values
 
 from index import PRECISIONS
+
+if TYPE_CHECKING:
+    from index import StoreConfig
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "kutip"
@@ -21,6 +25,10 @@ DEFAULT_MAX_SEED_MB = 10.0
 DEFAULT_MAX_FETCH_MB = 5.0
 DEFAULT_FETCH_TIMEOUT_SECONDS = 20.0
 MEGABYTE = 1024 * 1024
+STORES = ("faiss", "milvus")
+DEFAULT_MILVUS_FILE = "kutip-milvus.db"  # Milvus Lite, in the data folder
+DEFAULT_MILVUS_COLLECTION = "kutip"
+MILVUS_SCHEMES = ("http://", "https://", "tcp://")
 
 
 class SettingsError(ValueError):
@@ -54,6 +62,18 @@ class Settings:
     max_seed_bytes: int | None = int(DEFAULT_MAX_SEED_MB * MEGABYTE)
     max_fetch_bytes: int = int(DEFAULT_MAX_FETCH_MB * MEGABYTE)
     fetch_timeout: float = DEFAULT_FETCH_TIMEOUT_SECONDS
+    store_kind: str = "faiss"
+    milvus_uri: str | None = None  # None: a Milvus Lite file in the data folder
+    milvus_token: str | None = field(default=None, repr=False)
+    milvus_collection: str = DEFAULT_MILVUS_COLLECTION
+
+    @property
+    def store(self) -> StoreConfig:
+        """Where the index lives: KUTIP_STORE, and for Milvus its URI, token and collection."""
+        from index import StoreConfig
+
+        uri = self.milvus_uri or str(self.data_dir / DEFAULT_MILVUS_FILE)
+        return StoreConfig(self.store_kind, uri, self.milvus_token or "", self.milvus_collection)
 
     @property
     def file_url(self) -> str:
@@ -97,6 +117,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         fetch_timeout=_seconds(
             "KUTIP_FETCH_TIMEOUT_SECONDS", get("KUTIP_FETCH_TIMEOUT_SECONDS"), DEFAULT_FETCH_TIMEOUT_SECONDS
         ),
+        store_kind=_choice("KUTIP_STORE", get("KUTIP_STORE"), STORES),
+        milvus_uri=_milvus_uri(get("KUTIP_MILVUS_URI")),
+        milvus_token=get("KUTIP_MILVUS_TOKEN"),
+        milvus_collection=_collection(get("KUTIP_MILVUS_COLLECTION")),
     )
 
 
@@ -116,6 +140,25 @@ def _choice(name: str, raw: str | None, choices: tuple[str, ...]) -> str:
     if raw.lower() not in choices:
         raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
     return raw.lower()
+
+
+def _milvus_uri(raw: str | None) -> str | None:
+    """A Milvus Lite file (pymilvus starts Lite only for a path ending in .db) or a server URL."""
+    if raw is None or raw.startswith(MILVUS_SCHEMES) or (raw.endswith(".db") and "://" not in raw):
+        return raw
+    raise SettingsError(
+        "KUTIP_MILVUS_URI must be a Milvus Lite file ending in .db (e.g. data/kutip-milvus.db) "
+        "or a server URL (http://host:19530)"  # the value is not echoed: it may hold credentials
+    )
+
+
+def _collection(raw: str | None) -> str:
+    # Milvus names: letters, digits and underscores, starting with a letter or underscore.
+    if raw is None:
+        return DEFAULT_MILVUS_COLLECTION
+    if not raw.replace("_", "a").isalnum() or not raw.isascii() or raw[0].isdigit():
+        raise SettingsError(f"KUTIP_MILVUS_COLLECTION must be letters, digits and underscores, not {raw!r}")
+    return raw
 
 
 def _integer(name: str, raw: str | None, default: int) -> int:

@@ -1,4 +1,4 @@
-"""Kutip's retrieval library: articles, passages, embeddings, FAISS and BM25 stores, search.
+"""Kutip's retrieval library: articles, passages, embeddings, FAISS/BM25 or Milvus stores, search.
 
 The names below are the library's public surface; the application (bot/) imports only these.
 Most live in modules that import heavy libraries (FAISS, bm25s and Sastrawi, torch, trafilatura),
@@ -24,6 +24,7 @@ from index.errors import (
     PrivateAddressError,
     SeedError,
     StoredIndexError,
+    StoreUnavailableError,
     TooLargeError,
     UnsupportedTypeError,
 )
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     from index.relevance import decline_rule_for
     from index.search import Hit, Searcher, SearchResult
     from index.sentences import split_paragraphs
-    from index.store import StoredIndex, load_index, read_manifest
+    from index.store import PassageStore, StoreConfig, StoreStats, open_store, read_manifest
 
 # Where each lazily imported name lives.
 _MODULES: dict[str, tuple[str, ...]] = {
@@ -81,7 +82,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "index.relevance": ("decline_rule_for",),
     "index.search": ("Hit", "SearchResult", "Searcher"),
     "index.sentences": ("split_paragraphs",),
-    "index.store": ("StoredIndex", "load_index", "read_manifest"),
+    "index.store": ("PassageStore", "StoreConfig", "StoreStats", "open_store", "read_manifest"),
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names}
 
@@ -109,6 +110,7 @@ __all__ = [
     "KutipError",
     "LibraryError",
     "ModelError",
+    "PassageStore",
     "PrivateAddressError",
     "ProgressFactory",
     "Quote",
@@ -117,7 +119,9 @@ __all__ = [
     "SearchResult",
     "Searcher",
     "SeedError",
-    "StoredIndex",
+    "StoreConfig",
+    "StoreStats",
+    "StoreUnavailableError",
     "StoredIndexError",
     "TooLargeError",
     "UnsupportedTypeError",
@@ -135,8 +139,8 @@ __all__ = [
     "guess_language",
     "judge_without_reader",
     "load_embedder",
-    "load_index",
     "load_reader",
+    "open_store",
     "parse_feed",
     "read_json",
     "read_manifest",

@@ -10,16 +10,21 @@ from pathlib import Path
 import numpy as np
 
 from index.articles import DEFAULT_MAX_FILE_BYTES, Article, read_articles
+from index.background import BACKGROUND_PASSAGES
 from index.embedder import Embedder
-from index.errors import IndexMissingError
-from index.passages import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP, SPLITTER_VERSION, Passage, split_passages
+from index.errors import IndexIncompatibleError, IndexMissingError
+from index.passages import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP, SPLITTER_VERSION, split_passages
 from index.store import (
     FORMAT_VERSION,
     Manifest,
-    StoredIndex,
+    PassageStore,
+    StoreConfig,
+    StoreWriter,
     build_lock,
-    load_index,
-    write_index,
+    check_model,
+    open_store,
+    open_writer,
+    read_manifest,
 )
 
 # Called once with the number of passages to embed, then the returned callback per batch.
@@ -48,13 +53,15 @@ def refresh_index(
     max_tokens: int = DEFAULT_MAX_TOKENS,
     progress: ProgressFactory | None = None,
     max_file_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
+    store: StoreConfig = StoreConfig(),
 ) -> BuildReport:
-    """Bring the index in `data_dir` up to date with `seeds_dir`; a no-op when nothing changed.
+    """Bring the index in `data_dir` (and `store`) up to date with `seeds_dir`; a no-op when
+    nothing changed.
 
     Seed files over `max_file_bytes` are skipped with a warning (None: no limit).
     """
     with build_lock(data_dir):
-        return _refresh(seeds_dir, data_dir, embedder, rebuild, max_tokens, progress, max_file_bytes)
+        return _refresh(seeds_dir, data_dir, embedder, rebuild, max_tokens, progress, max_file_bytes, store)
 
 
 def _refresh(
@@ -65,11 +72,12 @@ def _refresh(
     max_tokens: int,
     progress: ProgressFactory | None,
     max_file_bytes: int | None,
+    store: StoreConfig,
 ) -> BuildReport:
     started = time.perf_counter()
     load = read_articles(seeds_dir, max_file_bytes)
     settings = {"max_tokens": max_tokens, "overlap": DEFAULT_OVERLAP, "splitter": SPLITTER_VERSION}
-    current = None if rebuild else _current_index(data_dir, embedder)
+    current = None if rebuild else _current_index(data_dir, embedder, store)
     old = current.manifest if current is not None and current.manifest.passage_settings == settings else None
     old_hashes = old.article_hashes if old is not None else {}
     new_hashes = {article.id: article.content_hash for article in load.articles}
@@ -79,10 +87,11 @@ def _refresh(
         return BuildReport(
             len(load.articles), old.passage_count, 0, 0, load.warnings, time.perf_counter() - started, changed=False
         )
-    # Vectors are read back only when some unchanged article can lend them.
-    keeps_some = any(article_id not in changed for article_id in old_hashes.keys() & new_hashes.keys())
-    previous = current if keeps_some else None
-    passages, vectors = _embed(load.articles, changed, previous, embedder, settings, progress)
+    previous = current if old is not None else None
+    writer = open_writer(data_dir, store, embedder.dimension, previous)
+    for article_id in old_hashes.keys() - new_hashes.keys():
+        writer.remove_article(article_id)
+    _embed(load.articles, changed, writer, embedder, settings, progress)
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         generation="",
@@ -91,12 +100,12 @@ def _refresh(
         passage_settings=settings,
         built_at="",
         article_hashes=new_hashes,
-        passage_count=len(passages),
+        passage_count=0,  # counted by the store on commit
     )
-    write_index(data_dir, list(load.articles), passages, vectors, manifest)
+    written = writer.commit(load.articles, manifest, _background_vectors(previous, embedder))
     return BuildReport(
         len(load.articles),
-        len(passages),
+        written.passage_count,
         len(changed),
         removed,
         load.warnings,
@@ -105,43 +114,52 @@ def _refresh(
     )
 
 
-def _current_index(data_dir: Path, embedder: Embedder) -> StoredIndex | None:
-    """The current index, loaded as `kutip ask` loads it; None when there is no index yet.
+def _current_index(data_dir: Path, embedder: Embedder, store: StoreConfig) -> PassageStore | None:
+    """The current index, opened as `kutip ask` opens it; None when there is no index yet, or
+    when it lives in another store than the one configured (then this build fills that one).
 
-    Loading runs every check a search would, so an index that `ask` refuses is never called
+    Opening runs every check a search would, so an index that `ask` refuses is never called
     up to date. An index of another model, or a damaged one, raises, so that the user decides
     to rebuild.
     """
     try:
-        return load_index(data_dir, embedder.name, embedder.dimension)
+        return open_store(data_dir, store, embedder.name, embedder.dimension)
     except IndexMissingError:
         return None
+    except IndexIncompatibleError:
+        manifest = read_manifest(data_dir)
+        check_model(manifest, embedder.name, embedder.dimension, data_dir)
+        return None  # same model, another store: build there from scratch
 
 
 def _embed(
     articles: tuple[Article, ...],
     changed_ids: set[str],
-    previous: StoredIndex | None,
+    writer: StoreWriter,
     embedder: Embedder,
     settings: dict[str, int],
     progress: ProgressFactory | None,
-) -> tuple[list[Passage], np.ndarray]:
-    """Passages of every article, with vectors reused for unchanged articles."""
+) -> None:
+    """Split and embed the changed articles into `writer`."""
     per_article = {
-        a.id: split_passages(a, embedder.count_tokens, settings["max_tokens"], settings["overlap"]) for a in articles
+        a.id: split_passages(a, embedder.count_tokens, settings["max_tokens"], settings["overlap"])
+        for a in articles
+        if a.id in changed_ids
     }
-    fresh = [p for a in articles if a.id in changed_ids for p in per_article[a.id]]
+    fresh = [p for passages in per_article.values() for p in passages]
     callback = progress(len(fresh)) if progress else None
-    fresh_vectors = embedder.encode_documents([p.text for p in fresh], callback)
-    fresh_rows = {p.id: row for row, p in enumerate(fresh)}
-    kept = previous.vectors_by_article() if previous is not None else {}
-    blocks: list[np.ndarray] = []
+    vectors = embedder.encode_documents([p.text for p in fresh], callback)
+    first = 0
     for article in articles:
-        if article.id in changed_ids:
-            rows = [fresh_rows[p.id] for p in per_article[article.id]]
-            blocks.append(fresh_vectors[rows])
-        else:
-            blocks.append(kept[article.id])
-    passages = [p for a in articles for p in per_article[a.id]]
-    vectors = np.concatenate(blocks) if blocks else np.zeros((0, embedder.dimension), np.float32)
-    return passages, vectors
+        if article.id in per_article:
+            count = len(per_article[article.id])
+            writer.put_article(article, per_article[article.id], vectors[first : first + count])
+            first += count
+
+
+def _background_vectors(previous: PassageStore | None, embedder: Embedder) -> np.ndarray:
+    """The background passages' vectors: those stored with the index (same model), else encoded."""
+    stored = previous.background_vectors() if previous is not None else None
+    if stored is not None and stored.shape == (len(BACKGROUND_PASSAGES), embedder.dimension):
+        return stored
+    return embedder.encode_documents(BACKGROUND_PASSAGES)

@@ -6,7 +6,8 @@ KutipError
 ├── StoredIndexError     base of the problems with the index on disk
 │   ├── IndexMissingError       raised when the data directory holds no index yet
 │   ├── IndexIncompatibleError  raised when the index was built by another model or format
-│   └── IndexCorruptError       raised when an index file is truncated, unreadable or inconsistent
+│   ├── IndexCorruptError       raised when an index file is truncated, unreadable or inconsistent
+│   └── StoreUnavailableError   raised when the configured store (Milvus) cannot be reached or used
 └── LibraryError         base of the reasons an article cannot be added or removed
     ├── FetchError              raised when a page or feed cannot be fetched (time-out, HTTP error)
     │   ├── PrivateAddressError raised when a URL leads to a loopback, private or link-local address
@@ -48,6 +49,11 @@ class IndexIncompatibleError(StoredIndexError):
 
 class IndexCorruptError(StoredIndexError):
     """Raised when an index file is truncated, unreadable or inconsistent."""
+
+
+class StoreUnavailableError(StoredIndexError):
+    """Raised when the configured store cannot be used: Milvus unreachable, its file in use by
+    another process, or its client (the `milvus` extra) not installed."""
 
 
 class LibraryError(KutipError):

@@ -1,4 +1,4 @@
-"""Hybrid search: FAISS cosine and BM25, each min-max normalised per query, then mixed."""
+"""Hybrid search: dense cosine and BM25 from the store, each min-max normalised per query, then mixed."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from index.background import BACKGROUND_PASSAGES
 from index.embedder import Embedder
 from index.lexical import tokenize
 from index.passages import Passage
-from index.store import StoredIndex
+from index.store import PassageStore
 
 # Weight of the dense score in the mix: the best MRR@10 on the FacQA train questions in
 # bench/retrieval.py's sweep (0.0 to 1.0 in steps of 0.1; bench/results/retrieval.json).
@@ -48,18 +48,19 @@ class SearchResult:
 
 
 class Searcher:
-    """Answers `search(question)` over one loaded index with one embedder."""
+    """Answers `search(question)` over one open store with one embedder."""
 
-    def __init__(self, stored: StoredIndex, embedder: Embedder, dense_weight: float = DEFAULT_DENSE_WEIGHT) -> None:
-        self.stored = stored
+    def __init__(self, store: PassageStore, embedder: Embedder, dense_weight: float = DEFAULT_DENSE_WEIGHT) -> None:
+        self.store = store
         self.embedder = embedder
         self.dense_weight = dense_weight
-        self._background = embedder.encode_documents(BACKGROUND_PASSAGES)
+        stored = store.background_vectors()
+        self._background = stored if stored is not None else embedder.encode_documents(BACKGROUND_PASSAGES)
 
-    def for_index(self, stored: StoredIndex) -> Searcher:
+    def for_index(self, store: PassageStore) -> Searcher:
         """The same searcher over another index: the background vectors depend on the model only."""
         searcher = copy.copy(self)
-        searcher.stored = stored
+        searcher.store = store
         return searcher
 
     def search(self, question: str, k: int) -> SearchResult:
@@ -75,30 +76,29 @@ class Searcher:
     def search_encoded(self, question: str, query_vector: np.ndarray, k: int) -> SearchResult:
         terms = tuple(tokenize(question))
         baseline = float((self._background @ query_vector).max())
-        if self.stored.dense.ntotal == 0:
+        keys, dense, lexical = self._candidates(query_vector, terms)
+        if not len(keys):
             return SearchResult(question, terms, (), baseline, query_vector)
-        all_lexical = self.stored.lexical.scores(terms)
-        rows, dense = self._candidates(query_vector, all_lexical)
-        lexical = all_lexical[rows]
         fused = self.dense_weight * _min_max(dense) + (1 - self.dense_weight) * _min_max(lexical)
-        order = np.lexsort((rows, -fused))[:k]  # ties: lower row (earlier passage) first
+        order = np.lexsort((keys, -fused))[:k]  # ties: lower key (earlier passage) first
+        passages = self.store.passages([int(keys[i]) for i in order])
+        # A store changed in place (Milvus) may have dropped a passage since it was found.
+        found = [i for i in order if int(keys[i]) in passages]
         hits = tuple(
-            Hit(rank + 1, self.stored.passages[rows[i]], float(fused[i]), float(dense[i]), float(lexical[i]))
-            for rank, i in enumerate(order)
+            Hit(rank + 1, passages[int(keys[i])], float(fused[i]), float(dense[i]), float(lexical[i]))
+            for rank, i in enumerate(found)
         )
         return SearchResult(question, terms, hits, baseline, query_vector)
 
-    def _candidates(self, query_vector: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Union of the dense and BM25 top candidates, with the cosine of each."""
-        query = np.ascontiguousarray(query_vector, dtype=np.float32).reshape(1, -1)
-        limit = min(CANDIDATES, self.stored.dense.ntotal)
-        cosines, dense_rows = self.stored.dense.search(query, limit)
-        lexical_rows = np.argsort(-scores, kind="stable")[:limit]
-        lexical_rows = lexical_rows[scores[lexical_rows] > 0]
-        extra = np.setdiff1d(lexical_rows, dense_rows[0], assume_unique=True)
-        extra_cosines = self.stored.dense.reconstruct_batch(extra) @ query[0] if len(extra) else []
-        rows = np.concatenate([dense_rows[0], extra]).astype(np.int64)
-        return rows, np.concatenate([cosines[0], extra_cosines]).astype(np.float32)
+    def _candidates(self, query_vector: np.ndarray, terms: Sequence[str]) -> tuple[np.ndarray, ...]:
+        """Union of the dense and BM25 top candidates, with the cosine and BM25 score of each."""
+        dense = self.store.dense_search(query_vector, CANDIDATES)
+        lexical = self.store.lexical_search(terms, CANDIDATES, include=dense.keys)
+        extra = lexical.keys[~np.isin(lexical.keys, dense.keys)]
+        keys = np.concatenate([dense.keys, extra]).astype(np.int64)
+        cosines = np.concatenate([dense.scores, self.store.dense_scores(query_vector, extra)]).astype(np.float32)
+        bm25 = dict(zip(lexical.keys.tolist(), lexical.scores.tolist()))
+        return keys, cosines, np.array([bm25.get(key, 0.0) for key in keys.tolist()], np.float32)
 
 
 def _min_max(values: np.ndarray) -> np.ndarray:

@@ -1,44 +1,48 @@
-"""The index folder: a manifest pointing at one generation of FAISS, SQLite and BM25 files.
+"""The store: what search and building need of an index, whichever engine holds it.
 
-Layout of a data directory:
-    manifest.json            format, model, per-article hashes, per-file sha256, generation
-    gen-<id>/dense.faiss     passage vectors, row i = passage i
-    gen-<id>/kutip.sqlite    articles and passages (text, offsets, paragraphs)
-    gen-<id>/bm25/           bm25s folder (plain .npy and .json files)
-A new generation is written beside the old one and becomes current when manifest.json is
-atomically replaced, so a crash mid-build leaves the previous index usable.
+Two implementations, chosen by `StoreConfig.kind`:
+    faiss   (default) index/faiss_store.py: a generation folder of FAISS, SQLite and bm25s files
+    milvus  index/milvus_store.py: collections in Milvus (Milvus Lite file, server or cluster)
+Both keep `manifest.json` in the data directory: what the index was built from and with, and
+which store holds it. A passage is named by an integer key (a FAISS row, a Milvus primary key).
 """
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
-import shutil
-import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
-import faiss
 import numpy as np
 
 from index.articles import Article
 from index.errors import REBUILD_HINT, IndexCorruptError, IndexIncompatibleError, IndexMissingError
 from index.lexical import LexicalIndex
-from index.passages import Passage, Sentence
+from index.passages import Passage
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
-DENSE_NAME = "dense.faiss"
-DATABASE_NAME = "kutip.sqlite"
-LEXICAL_NAME = "bm25"
 LOCK_NAME = ".build.lock"
-INDEX_TYPE = "IndexFlatIP"  # exact inner product; vectors are normalised, so cosine
+FAISS = "faiss"
+MILVUS = "milvus"
+STORES = (FAISS, MILVUS)
+DEFAULT_COLLECTION = "kutip"
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Which store holds the index; for Milvus, where (a Lite file path or a server URL)."""
+
+    kind: str = FAISS
+    milvus_uri: str = ""
+    milvus_token: str = field(default="", repr=False)
+    collection: str = DEFAULT_COLLECTION
 
 
 @dataclass(frozen=True)
@@ -53,78 +57,122 @@ class Manifest:
     built_at: str
     article_hashes: dict[str, str]
     passage_count: int
-    index_type: str = INDEX_TYPE
+    index_type: str = "IndexFlatIP"
     files: dict[str, str] = field(default_factory=dict)
+    store: str = FAISS
+    location: str = ""  # Milvus: the URI without credentials, and the collection
 
 
 @dataclass(frozen=True)
-class StoredIndex:
-    """A loaded index: articles, passages in row order, and both search structures."""
+class Scored:
+    """Passage keys with one score each, in the order a retriever ranked them."""
 
-    manifest: Manifest
-    articles: dict[str, Article]
-    passages: tuple[Passage, ...]
-    dense: faiss.Index
-    lexical: LexicalIndex
+    keys: np.ndarray  # int64
+    scores: np.ndarray  # float32
 
-    def vectors_by_article(self) -> dict[str, np.ndarray]:
-        """The stored passage vectors of every article, in passage order, read in one pass."""
-        rows: dict[str, list[int]] = {}
-        for row, passage in enumerate(self.passages):
-            rows.setdefault(passage.article_id, []).append(row)
-        vectors = self.dense.reconstruct_n(0, self.dense.ntotal)
-        return {article_id: vectors[article_rows] for article_id, article_rows in rows.items()}
+    @classmethod
+    def empty(cls) -> Scored:
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.float32))
 
 
-@contextmanager
-def build_lock(data_dir: Path) -> Iterator[None]:
-    """One build at a time per data directory: a bot starting while `kutip index` runs waits."""
-    with file_lock(data_dir / LOCK_NAME):
-        yield
+@dataclass(frozen=True)
+class StoreStats:
+    """Sizes for `kutip info` and the benchmarks."""
+
+    store: str
+    index_type: str
+    articles: int
+    passages: int
+    dimension: int
+    disk_bytes: int
 
 
-@contextmanager
-def file_lock(path: Path) -> Iterator[None]:
-    """An exclusive advisory lock on `path` (created with its folder), across processes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+class PassageStore(Protocol):
+    """An index open for searching: passages, their vectors, BM25, and the articles they quote."""
+
+    @property
+    def manifest(self) -> Manifest: ...
+
+    @property
+    def articles(self) -> Mapping[str, Article]: ...
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        """IDF weights for judging and quoting (coverage of the question's terms)."""
+        ...
+
+    def dense_search(self, query: np.ndarray, k: int) -> Scored:
+        """The `k` passages closest to `query` (cosine), best first."""
+        ...
+
+    def dense_scores(self, query: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        """The cosine of `query` with each passage of `keys`."""
+        ...
+
+    def lexical_search(self, terms: Sequence[str], k: int, include: np.ndarray) -> Scored:
+        """The `k` best BM25 passages with a positive score, best first, then the passages of
+        `include` not among them (scored, 0 when no term matches)."""
+        ...
+
+    def passages(self, keys: Sequence[int]) -> dict[int, Passage]:
+        """The passages of `keys` by key; a key removed since it was found is left out."""
+        ...
+
+    def passage_counts(self) -> dict[str, int]:
+        """Passages per article id."""
+        ...
+
+    def background_vectors(self) -> np.ndarray | None:
+        """The background passages' vectors stored at build time; None when absent."""
+        ...
+
+    def stats(self) -> StoreStats: ...
 
 
-def write_index(
-    data_dir: Path,
-    articles: list[Article],
-    passages: list[Passage],
-    vectors: np.ndarray,
-    manifest: Manifest,
-) -> Manifest:
-    """Write a new generation and switch the manifest to it; returns the manifest written."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    generation = f"gen-{uuid.uuid4().hex[:12]}"
-    folder = data_dir / generation
-    folder.mkdir()
-    dense = faiss.IndexFlatIP(manifest.dimension)
-    if len(vectors):
-        dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    faiss.write_index(dense, str(folder / DENSE_NAME))
-    _write_database(folder / DATABASE_NAME, articles, passages)
-    LexicalIndex.build([passage.text for passage in passages]).save(folder / LEXICAL_NAME)
-    files = {path.relative_to(folder).as_posix(): _sha256(path) for path in _files_in(folder)}
-    written = Manifest(
-        **{
-            **asdict(manifest),
-            "generation": generation,
-            "files": files,
-            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-    )
-    _replace_json(data_dir / MANIFEST_NAME, asdict(written))
-    _remove_other_generations(data_dir, keep=generation)
-    return written
+class StoreWriter(Protocol):
+    """Changes to an index, visible to searches once committed."""
+
+    def put_article(self, article: Article, passages: Sequence[Passage], vectors: np.ndarray) -> None:
+        """Add the article, or replace the one with its id, with its passages and their vectors."""
+        ...
+
+    def remove_article(self, article_id: str) -> None: ...
+
+    def commit(self, articles: Sequence[Article], manifest: Manifest, background: np.ndarray) -> Manifest:
+        """Make the changes visible with `articles` as the whole library, in order; returns the
+        manifest written (with a new generation and the passage count)."""
+        ...
+
+
+def open_store(data_dir: Path, config: StoreConfig, model_name: str, dimension: int) -> PassageStore:
+    """Open the current index for searching; raises when missing, of another model or store, or damaged."""
+    manifest = read_manifest(data_dir)
+    check_model(manifest, model_name, dimension, data_dir)
+    check_store(manifest, config, data_dir)
+    if config.kind == MILVUS:
+        from index.milvus_store import MilvusStore
+
+        return MilvusStore.open(data_dir, manifest, config)
+    from index.faiss_store import FaissStore
+
+    return FaissStore.open(data_dir, manifest)
+
+
+def load_index(data_dir: Path, model_name: str, dimension: int) -> PassageStore:
+    """The index in the default (FAISS) store: `open_store` for callers with no store setting
+    (training/reader_examples.py)."""
+    return open_store(data_dir, StoreConfig(), model_name, dimension)
+
+
+def open_writer(data_dir: Path, config: StoreConfig, dimension: int, previous: PassageStore | None) -> StoreWriter:
+    """A writer over `previous` (None: start from an empty library)."""
+    if config.kind == MILVUS:
+        from index.milvus_store import MilvusWriter
+
+        return MilvusWriter(data_dir, config, dimension, fresh=previous is None)
+    from index.faiss_store import FaissStore, FaissWriter
+
+    return FaissWriter(data_dir, dimension, previous if isinstance(previous, FaissStore) else None)
 
 
 def read_manifest(data_dir: Path) -> Manifest:
@@ -144,6 +192,17 @@ def read_manifest(data_dir: Path) -> Manifest:
         raise IndexCorruptError(f"{path} is unreadable ({error}): {REBUILD_HINT}") from error
 
 
+def write_manifest(data_dir: Path, manifest: Manifest) -> None:
+    """Replace the manifest atomically: readers see the old one or the new one, never a mix."""
+    path = data_dir / MANIFEST_NAME
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        json.dump(asdict(manifest), handle, ensure_ascii=False, indent=2)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
 def check_model(manifest: Manifest, model_name: str, dimension: int, data_dir: Path) -> None:
     """Raise when the index was built by another model than the one loaded."""
     if (manifest.model_name, manifest.dimension) != (model_name, dimension):
@@ -154,124 +213,45 @@ def check_model(manifest: Manifest, model_name: str, dimension: int, data_dir: P
         )
 
 
-def load_index(data_dir: Path, model_name: str, dimension: int) -> StoredIndex:
-    """Load and verify the current index; every file's checksum is checked first."""
-    manifest = read_manifest(data_dir)
-    check_model(manifest, model_name, dimension, data_dir)
-    verify_files(data_dir, manifest)
-    folder = data_dir / manifest.generation
-    try:
-        dense = faiss.read_index(str(folder / DENSE_NAME))
-        articles, passages = _read_database(folder / DATABASE_NAME)
-        lexical = LexicalIndex.load(folder / LEXICAL_NAME)
-    except (RuntimeError, sqlite3.Error, OSError, ValueError, KeyError) as error:
-        raise IndexCorruptError(f"the index in {data_dir} cannot be read ({error}): {REBUILD_HINT}") from error
-    if not dense.ntotal == len(passages) == lexical.size == manifest.passage_count:
-        raise IndexCorruptError(f"the index files in {data_dir} disagree on the passage count: {REBUILD_HINT}")
-    return StoredIndex(manifest, articles, tuple(passages), dense, lexical)
-
-
-def verify_files(data_dir: Path, manifest: Manifest) -> None:
-    """Raise when the generation's files are not exactly those listed, as they were written."""
-    folder = data_dir / manifest.generation
-    present = {path.relative_to(folder).as_posix() for path in _files_in(folder)} if folder.is_dir() else set()
-    # A file left out of the list would escape the checksums below and fail only when read.
-    if unlisted := sorted(present - manifest.files.keys()):
-        raise IndexCorruptError(f"{folder / unlisted[0]} is not in {MANIFEST_NAME}'s file list: {REBUILD_HINT}")
-    for name, digest in manifest.files.items():
-        path = folder / name
-        if name not in present:
-            raise IndexCorruptError(f"{path} is missing: {REBUILD_HINT}")
-        if _sha256(path) != digest:
-            raise IndexCorruptError(f"{path} is damaged (checksum mismatch): {REBUILD_HINT}")
-
-
-_SCHEMA = """
-CREATE TABLE articles (id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, url TEXT,
-    published TEXT, lang TEXT, source TEXT NOT NULL);
-CREATE TABLE passages (row INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, article_id TEXT NOT NULL
-    REFERENCES articles(id), paragraph INTEGER NOT NULL, paragraph_end INTEGER NOT NULL,
-    start INTEGER NOT NULL, "end" INTEGER NOT NULL, sentences TEXT NOT NULL);
-"""
-
-
-def _write_database(path: Path, articles: list[Article], passages: list[Passage]) -> None:
-    with sqlite3.connect(path) as connection:
-        connection.executescript(_SCHEMA)
-        connection.executemany(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(a.id, a.title, a.text, a.url, a.published, a.lang, a.source) for a in articles],
+def check_store(manifest: Manifest, config: StoreConfig, data_dir: Path) -> None:
+    """Raise when the index lives in another store (or another Milvus) than the one configured."""
+    if manifest.store != config.kind:
+        raise IndexIncompatibleError(
+            f"the index in {data_dir} is in the {manifest.store} store, but KUTIP_STORE is {config.kind}: "
+            "run `kutip index` to build it there"
         )
-        connection.executemany(
-            "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    row,
-                    p.id,
-                    p.article_id,
-                    p.paragraph,
-                    p.paragraph_end,
-                    p.start,
-                    p.end,
-                    json.dumps([[s.start, s.end, s.paragraph] for s in p.sentences]),
-                )
-                for row, p in enumerate(passages)
-            ],
+    if config.kind == MILVUS and manifest.location != milvus_location(config):
+        raise IndexIncompatibleError(
+            f"the index in {data_dir} is in Milvus at {manifest.location}, but KUTIP_MILVUS_URI names "
+            f"{milvus_location(config)}: run `kutip index` to build it there"
         )
-    connection.close()
 
 
-def _read_database(path: Path) -> tuple[dict[str, Article], list[Passage]]:
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        articles = {
-            row[0]: Article(
-                id=row[0], title=row[1], text=row[2], url=row[3], published=row[4], lang=row[5], source=row[6]
-            )
-            for row in connection.execute("SELECT id, title, text, url, published, lang, source FROM articles")
-        }
-        passages = [
-            Passage(
-                id=pid,
-                article_id=aid,
-                paragraph=first,
-                paragraph_end=last,
-                start=start,
-                end=end,
-                text=articles[aid].text[start:end],
-                sentences=tuple(Sentence(*triple) for triple in json.loads(sentences)),
-            )
-            for pid, aid, first, last, start, end, sentences in connection.execute(
-                'SELECT id, article_id, paragraph, paragraph_end, start, "end", sentences FROM passages ORDER BY row'
-            )
-        ]
-    finally:
-        connection.close()
-    return articles, passages
+def milvus_location(config: StoreConfig) -> str:
+    """Where a Milvus index lives, safe to log and store: the URI without credentials, and the collection."""
+    uri = config.milvus_uri
+    if "://" in uri:
+        scheme, rest = uri.split("://", 1)
+        uri = f"{scheme}://{rest.rpartition('@')[2]}"
+    else:
+        uri = str(Path(uri).resolve())
+    return f"{uri}#{config.collection}"
 
 
-def _files_in(folder: Path) -> list[Path]:
-    return sorted(path for path in folder.rglob("*") if path.is_file())
+@contextmanager
+def build_lock(data_dir: Path) -> Iterator[None]:
+    """One build at a time per data directory: a bot starting while `kutip index` runs waits."""
+    with file_lock(data_dir / LOCK_NAME):
+        yield
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _replace_json(path: Path, payload: dict[str, object]) -> None:
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    with temporary.open("w", encoding="utf-8") as handle:
-        json.dump(payload, handle, ensure_ascii=False, indent=2)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-
-
-def _remove_other_generations(data_dir: Path, keep: str) -> None:
-    for folder in data_dir.glob("gen-*"):
-        if folder.name != keep and folder.is_dir():
-            shutil.rmtree(folder, ignore_errors=True)
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive advisory lock on `path` (created with its folder), across processes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -69,7 +69,7 @@ def test_a_near_miss_on_topic_is_declined(real_service: QuoteService, question: 
 def test_reader_pairs_point_at_exact_passage_text(real_service: QuoteService) -> None:
     from index.reader.pairs import make_pairs
 
-    passage = real_service.stored.passages[2].text
+    passage = real_service.stored.passages([2])[2].text
     tokenizer = real_service.reader.encoder.tokenizer  # type: ignore[union-attr]
     [pair] = make_pairs(tokenizer, "Siapa CEO Yonhap?", passage)
     pieces = [passage[s:e] for s, e in (span for span in pair.spans if span is not None) if e > s]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import SEED
+from tests.helpers.cli_process import run_kutip
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +18,6 @@ def test_terminal_chat_answers_lists_sources_and_quits(tmp_path: Path) -> None:
     seeds.mkdir()
     shutil.copy(SEED, seeds / SEED.name)
     env = {
-        **os.environ,
         "KUTIP_SEEDS_DIR": str(seeds),
         "KUTIP_DATA_DIR": str(tmp_path / "data"),
         "TELEGRAM_BOT_TOKEN": "",
@@ -29,16 +26,7 @@ def test_terminal_chat_answers_lists_sources_and_quits(tmp_path: Path) -> None:
         "/sources\nSiapa yang disalahkan Putin atas kebuntuan negosiasi nuklir?\n\n"
         "Bagaimana cara membuat rendang yang empuk?\n/quit\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=240,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_kutip(["run"], env, tmp_path, stdin, timeout=240)
     out = done.stdout
     assert "starting the terminal chat" in done.stderr
     assert "Presiden Rusia Vladimir Putin menyerukan" in out  # /sources lists the derived title

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from index import Embedder
+from index import Embedder, milvus_schema
+from index.store import MILVUS, StoreConfig
 from tests.helpers.fake_embedder import FakeEmbedder
 
 
@@ -74,7 +75,26 @@ def test_index_then_info(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert kutip("info", "--json") == 0
     info = json.loads(capsys.readouterr().out)
     assert (info["model"], info["articles"], info["index_type"]) == ("fake-hash-embedder", 1, "IndexFlatIP")
-    assert info["passages"] >= 1 and info["built_at"]
+    assert info["passages"] >= 1 and info["built_at"] and info["store"] == "faiss"
+
+
+def test_the_milvus_store_gives_the_same_answer(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert kutip("ask", QUESTION, "--json") == 0
+    default = json.loads(capsys.readouterr().out)
+    lite = env / "data" / "kutip-milvus.db"
+    monkeypatch.setenv("KUTIP_STORE", "milvus")
+    try:
+        assert kutip("index") == 0
+        assert kutip("info", "--json") == 0
+        info = json.loads(capsys.readouterr().out)
+        assert (info["store"], info["index_type"]) == ("milvus", "milvus FLAT")
+        assert info["milvus"] == f"{lite}#kutip" and lite.stat().st_size > 0
+        assert kutip("ask", QUESTION, "--json") == 0
+        assert json.loads(capsys.readouterr().out) == default
+    finally:
+        milvus_schema.disconnect(StoreConfig(MILVUS, str(lite)))
 
 
 def test_an_empty_seeds_folder_is_a_clear_error(env: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

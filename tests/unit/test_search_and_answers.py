@@ -11,7 +11,7 @@ import pytest
 from bot.service import QuoteService
 from bot.settings import Settings
 from index.building import refresh_index
-from index.store import load_index
+from index.store import StoreConfig, open_store
 from tests.helpers.fake_embedder import FakeEmbedder
 
 CORPUS = [
@@ -69,7 +69,7 @@ def test_unrelated_questions_are_declined_without_quotes(corpus_service: QuoteSe
 def test_citations_are_numbered_and_never_repeat_a_quote(seeds: Path, tmp_path: Path, embedder: FakeEmbedder) -> None:
     data = tmp_path / "data"
     refresh_index(seeds, data, embedder, max_tokens=30)
-    stored = load_index(data, embedder.name, embedder.dimension)
+    stored = open_store(data, StoreConfig(), embedder.name, embedder.dimension)
     service = QuoteService(stored, embedder, top_k=8)
     answer = service.ask("Putin menyalahkan Amerika Serikat atas kebuntuan negosiasi nuklir")
     shown = answer.citations + answer.more

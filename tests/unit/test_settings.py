@@ -33,8 +33,25 @@ def test_the_model_runs_int8_unless_fp32_is_asked_for(tmp_path: Path) -> None:
 
 
 def test_the_token_is_kept_out_of_the_settings_repr() -> None:
-    settings = load_settings({"TELEGRAM_BOT_TOKEN": "123:secret", "WEBHOOK_SECRET_TOKEN": "hush"}, None)
+    settings = load_settings(
+        {"TELEGRAM_BOT_TOKEN": "123:secret", "WEBHOOK_SECRET_TOKEN": "hush", "KUTIP_MILVUS_TOKEN": "root:Milvus"}, None
+    )
     assert "secret" not in repr(settings) and "hush" not in repr(settings)
+    assert "Milvus" not in repr(settings) and "Milvus" not in repr(settings.store)
+
+
+def test_the_store_defaults_to_faiss_and_milvus_lite_lives_in_the_data_folder(tmp_path: Path) -> None:
+    assert load_settings({}, None).store.kind == "faiss"
+    settings = load_settings({"KUTIP_STORE": "Milvus", "KUTIP_DATA_DIR": str(tmp_path)}, None)
+    assert (settings.store.kind, settings.store.milvus_uri) == ("milvus", str(tmp_path / "kutip-milvus.db"))
+    server = load_settings({"KUTIP_STORE": "milvus", "KUTIP_MILVUS_URI": "http://milvus:19530"}, None)
+    assert server.store.milvus_uri == "http://milvus:19530" and server.store.collection == "kutip"
+
+
+def test_a_bad_milvus_uri_is_not_echoed_since_it_may_hold_a_password() -> None:
+    with pytest.raises(SettingsError, match="ending in .db") as caught:
+        load_settings({"KUTIP_MILVUS_URI": "user:hunter2@milvus"}, None)
+    assert "hunter2" not in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -44,6 +61,9 @@ def test_the_token_is_kept_out_of_the_settings_repr() -> None:
         ("ALLOWED_CHAT_IDS", "me, you"),
         ("WEBHOOK_PORT", "80a"),
         ("KUTIP_MODEL_PRECISION", "int4"),
+        ("KUTIP_STORE", "postgres"),
+        ("KUTIP_MILVUS_URI", "data/kutip.sqlite"),
+        ("KUTIP_MILVUS_COLLECTION", "my-library"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
