@@ -57,7 +57,8 @@ class FaissStore:
         verify_files(data_dir, manifest)
         folder = data_dir / manifest.generation
         try:
-            dense = faiss.read_index(str(folder / DENSE_NAME))
+            # Memory-mapped: pages are read as searches touch them and shared between processes.
+            dense = faiss.read_index(str(folder / DENSE_NAME), faiss.IO_FLAG_MMAP)
             table = PassageTable(folder / DATABASE_NAME)
             lexical = Bm25Index.load(folder / LEXICAL_NAME)
             stored = table.passage_count()

@@ -121,7 +121,7 @@ class Bm25Index:
 
     @classmethod
     def load(cls, folder: Path) -> Bm25Index:
-        return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0))
+        return cls(bm25s.BM25.load(str(folder), mmap=True, show_progress=False, verbosity=0))
 
 
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
