@@ -21,7 +21,7 @@ BATCH = 32
 STATES_FILE = "states.f16"
 TABLE_FILE = "examples.npz"
 INFO_FILE = "info.json"
-SOURCES = ("facqa-gold", "facqa-hard", "facqa-random", "idkmrc", "facqa-context", "facqa-reworded")
+SOURCES = ("facqa-gold", "facqa-hard", "facqa-random", "idkmrc", "facqa-context")
 
 
 def extract(examples: list[Example], embedder: SentenceTransformerEmbedder, folder: Path) -> None:

@@ -15,7 +15,7 @@ import torch
 
 from index.embedder import SentenceTransformerEmbedder, load_embedder
 from training.extract_features import INFO_FILE, extract
-from training.reader_examples import build_context_examples, build_examples, build_reworded_examples
+from training.reader_examples import build_context_examples, build_examples
 
 DEFAULT_OUT = Path("build/reader")
 
@@ -34,8 +34,7 @@ def main() -> None:
     # them closely enough that its figures hold (bench/runtime.py).
     embedder = load_embedder(None, cache, "fp32")
     assert isinstance(embedder, SentenceTransformerEmbedder)
-    parts = (("base", build_examples), ("context", build_context_examples), ("reworded", build_reworded_examples))
-    for part, build in parts:
+    for part, build in (("base", build_examples), ("context", build_context_examples)):
         if (args.out / part / INFO_FILE).exists() and not args.again:
             print(f"{args.out / part} exists: kept (--again to redo it)")
             continue

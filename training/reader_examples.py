@@ -9,13 +9,6 @@
   negative again, each between two other random FacQA passages. Kutip reads windows of
   several sentences, and a reader trained on lone 1-3 sentence passages loses confidence
   when unrelated sentences surround the answer.
-- Reworded (`build_reworded_examples`): FacQA questions (with their gold passage and first
-  hard negative) and IDK-MRC questions again, about half their words put in another
-  inflection (Sastrawi's stem: "diuji" -> "uji", "runtuhnya" -> "runtuh", "apakah" -> "apa").
-  FacQA questions mostly copy their passage's words, and IDK-MRC's unanswerable ones differ
-  from answerable ones by a word or two, so the first reader took any change of form for a
-  missing answer ("Tahun berapa rudal KN-23 diuji coba?" against "Uji coba ... tahun 2013":
-  0.01). Labels stay as they were: an inflection changes no answer.
 
 Train rows come from FacQA's train split and IDK-MRC train; validation rows (for early
 stopping and thresholds) from FacQA's validation split and IDK-MRC dev. Nothing labelled test.
@@ -25,7 +18,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -34,13 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from index.embedder import Embedder
-from index.lexical import stem
 from index.reader.pairs import Pair, make_pairs
 
 HARD_NEGATIVES = 3
 RANDOM_NEGATIVES = 1
 SEED = 13
-WORD = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -88,41 +78,6 @@ def build_context_examples(eval_dir: Path, tokenizer: Any, embedder: Embedder) -
                 _labelled(tokenizer, row, f"{fillers[2]} {corpus[doc_id]} {fillers[3]}", "facqa-context", role)
             )
     return examples
-
-
-def build_reworded_examples(eval_dir: Path, tokenizer: Any, embedder: Embedder) -> list[Example]:
-    facqa = _read_jsonl(eval_dir / "facqa_dev.jsonl")
-    corpus = {row["id"]: row["text"] for row in _read_jsonl(eval_dir / "facqa_corpus.jsonl")}
-    negatives = _hard_negatives(facqa, eval_dir / "facqa_corpus.jsonl", embedder)
-    rng = random.Random(SEED + 2)
-    examples = []
-    for row in facqa:
-        reworded = dict(row, question=reword(row["question"], rng))
-        if reworded["question"] == row["question"]:
-            continue
-        role = "train" if row["split"] == "train" else "validation"
-        examples.extend(_labelled(tokenizer, reworded, row["context"], "facqa-reworded", role))
-        for doc_id in negatives[row["id"]][:1]:
-            examples.extend(_labelled(tokenizer, reworded, corpus[doc_id], "facqa-reworded", role))
-    for name, role in (("idkmrc_train.jsonl", "train"), ("idkmrc_dev.jsonl", "validation")):
-        for row in _read_jsonl(eval_dir / name):
-            reworded = dict(row, question=reword(row["question"], rng))
-            if reworded["question"] != row["question"]:
-                examples.extend(_labelled(tokenizer, reworded, row["context"], "idkmrc", role))
-    return examples
-
-
-def reword(question: str, rng: random.Random, share: float = 0.5) -> str:
-    """`question` with about `share` of its lowercase words of four letters or more replaced by
-    their stem; names (capitalised) and numbers are kept."""
-
-    def maybe_stem(match: re.Match[str]) -> str:
-        word = match.group()
-        if not word.islower() or len(word) < 4 or rng.random() >= share:
-            return word
-        return stem(word)
-
-    return WORD.sub(maybe_stem, question)
 
 
 def _facqa_examples(
