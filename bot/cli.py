@@ -50,8 +50,9 @@ MALLOC_ARENAS = 2
 
 def _limit_malloc_arenas() -> None:
     """Two malloc arenas instead of glibc's eight per core: the bot answers on worker threads,
-    and every thread's arena would keep the memory the model's buffers once took (bench/speed.py:
-    the bot's peak memory fell from 525 to 462 MiB). Where malloc is not glibc's, nothing happens."""
+    and every thread's arena would keep the memory the model's buffers once took (one of the
+    three changes that took the bot from 577 to 450 MiB in bench/speed.py; see
+    index/openvino_embedder.py). Where malloc is not glibc's, nothing happens."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, MALLOC_ARENAS)
 

@@ -1,6 +1,6 @@
 """The bundled model on OpenVINO with int8 weights: embeddings and reader states without torch.
 
-It tokenises with `e5.unigram` (tokenizer.json's ids in a sixth of the memory), adds the
+It tokenises with `e5.unigram` (tokenizer.json's ids in a quarter of the memory), adds the
 e5 prompts and mean-pools over every token as the sentence-transformers folder does, so its
 vectors match that path's at cosine >= 0.999 (tests/e2e/test_runtime.py).
 """
@@ -23,8 +23,9 @@ from index.embedder import ProgressCallback, encode_sorted
 from index.reader.config import LAYERS
 
 # Batches are padded to a multiple of this many tokens: fewer distinct shapes for OpenVINO's
-# dynamic-shape buffers and caches, which otherwise grow with every new one (bench/speed.py:
-# the bot's peak memory fell from 577 to 525 MiB over 40 questions).
+# dynamic-shape buffers and caches, which otherwise grow with every new one. With this, one
+# infer request and two malloc arenas (bot/cli.py), the bot's peak memory in bench/speed.py
+# fell from 577 to 450 MiB over 40 questions.
 WIDTH_STEP = 32
 
 
