@@ -15,6 +15,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 from bench_common import EVAL_DIR, load_real_embedder, scratch_index, write_result
 
 from index.evaluation import EvalQuestion, evaluate, read_questions
@@ -31,7 +32,6 @@ def main() -> None:
     args = parser.parse_args()
     embedder = load_real_embedder()
     stored, scratch = scratch_index(args.eval_dir / "facqa_corpus.jsonl", embedder)
-    decline = decline_rule_for(embedder.name)
     results: dict[str, object] = {}
     for split in ("train", "validation"):
         questions = read_questions(args.eval_dir / "facqa_dev.jsonl", split)
@@ -39,10 +39,7 @@ def main() -> None:
         vectors = embedder.encode_queries([q.question for q in questions])
         encode_seconds = time.perf_counter() - started
         for weight in WEIGHTS:
-            searcher = Searcher(stored, embedder, dense_weight=weight)
-            found = [searcher.search_encoded(q.question, v, 20) for q, v in zip(questions, vectors)]
-            report = evaluate(questions, found, lambda r: decline.answers(r, stored.lexical))
-            results[f"{split}/dense_weight={weight}"] = asdict(report)
+            results[f"{split}/dense_weight={weight}"] = asdict(score(stored, embedder, questions, vectors, weight))
         results[f"{split}/encode_seconds"] = round(encode_seconds, 2)
     summary = {
         "BM25 alone": results["validation/dense_weight=0.0"],
@@ -57,6 +54,14 @@ def main() -> None:
         print(f"| {name} | {report['recall_at_1']:.3f} | {report['recall_at_5']:.3f} | {report['mrr_at_10']:.3f} |")
     best = max(WEIGHTS, key=lambda w: results[f"train/dense_weight={w}"]["mrr_at_10"])
     print(f"best weight on train (MRR@10): {best}")
+
+
+def score(stored, embedder, questions: list[EvalQuestion], vectors: np.ndarray, dense_weight: float):  # type: ignore[no-untyped-def]
+    """The FacQA figures of Kutip's search with `dense_weight` over `stored`, from encoded questions."""
+    searcher = Searcher(stored, embedder, dense_weight=dense_weight)
+    found = [searcher.search_encoded(q.question, v, 20) for q, v in zip(questions, vectors)]
+    decline = decline_rule_for(embedder.name)
+    return evaluate(questions, found, lambda r: decline.answers(r, stored.lexical))
 
 
 def milvus_figures(eval_dir: Path, embedder) -> dict[str, dict]:  # type: ignore[no-untyped-def,type-arg]

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
-from pathlib import Path
 
 import numpy as np
-from bench_common import EVAL_DIR, load_real_embedder, scratch_index, scratch_service, write_result
+from bench_common import EVAL_DIR, load_real_embedder, scratch_index, write_result
 from reader import reader_figures
-from seed_answers import QUESTIONS, SEED
+from retrieval import score
+from seed_answers import SEED, ask_seed_questions
 
-from index.evaluation import evaluate, read_questions
-from index.relevance import decline_rule_for
-from index.search import Searcher
+from index.evaluation import read_questions
+from index.search import DEFAULT_DENSE_WEIGHT
 
 PRECISIONS = ("fp32", "int8")
 
@@ -42,24 +40,17 @@ def retrieval(embedder) -> dict[str, float]:  # type: ignore[no-untyped-def]
     """FacQA validation R@1/R@5, Kutip's hybrid and dense alone, each runtime with its own index."""
     stored, scratch = scratch_index(EVAL_DIR / "facqa_corpus.jsonl", embedder)
     questions = read_questions(EVAL_DIR / "facqa_dev.jsonl", "validation")
-    decline = decline_rule_for(embedder.name)
     vectors = embedder.encode_queries([q.question for q in questions])
     figures = {}
-    for name, searcher in (("hybrid", Searcher(stored, embedder)), ("dense", Searcher(stored, embedder, 1.0))):
-        found = [searcher.search_encoded(q.question, v, 20) for q, v in zip(questions, vectors)]
-        report = evaluate(questions, found, lambda r: decline.answers(r, stored.lexical))
+    for name, weight in (("hybrid", DEFAULT_DENSE_WEIGHT), ("dense", 1.0)):
+        report = score(stored, embedder, questions, vectors, weight)
         figures |= {f"{name}_recall_at_1": report.recall_at_1, f"{name}_recall_at_5": report.recall_at_5}
     shutil.rmtree(scratch)
     return figures
 
 
 def seed_answers(embedder) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
-    rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    scratch = Path(tempfile.mkdtemp(prefix="kutip-runtime-"))
-    try:
-        answers = scratch_service(SEED, scratch, embedder).ask_many([r["question"] for r in rows])
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    _, answers = ask_seed_questions(embedder)
     return [{"answered": a.answered, "first_quote": a.citations[0].quote if a.citations else None} for a in answers]
 
 

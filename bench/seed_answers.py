@@ -51,14 +51,18 @@ def figures(rows: list[dict], answers: list[Answer]) -> dict[str, object]:  # ty
     }
 
 
-def main() -> None:
+def ask_seed_questions(embedder) -> tuple[list[dict], list[Answer]]:  # type: ignore[no-untyped-def,type-arg]
+    """Our seed questions and Kutip's answers to them, over a scratch copy of the seed."""
     rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     scratch = Path(tempfile.mkdtemp(prefix="kutip-seed-"))
     try:
-        service = scratch_service(SEED, scratch, load_real_embedder())
-        answers = service.ask_many([r["question"] for r in rows])
+        return rows, scratch_service(SEED, scratch, embedder).ask_many([r["question"] for r in rows])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def main() -> None:
+    rows, answers = ask_seed_questions(load_real_embedder())
     report = {
         lang: figures([r for r in rows if r["lang"] == lang], [a for r, a in zip(rows, answers) if r["lang"] == lang])
         for lang in ("id", "en")

@@ -13,7 +13,6 @@ from SQLite a few at a time, so opening a large index loads only the vectors and
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sqlite3
 import uuid
@@ -27,6 +26,7 @@ import numpy as np
 
 from index.article_shelf import ArticleShelf
 from index.articles import Article
+from index.checksums import file_sha256
 from index.dense import build_dense, describe, search_one
 from index.errors import REBUILD_HINT, IndexCorruptError
 from index.lexical import Bm25Index, top_rows
@@ -137,7 +137,7 @@ class FaissWriter:
         write_table(folder / DATABASE_NAME, articles, passages)
         Bm25Index.build([p.text for p in passages]).save(folder / LEXICAL_NAME)
         np.save(folder / BACKGROUND_NAME, np.asarray(background, np.float32))
-        files = {path.relative_to(folder).as_posix(): _sha256(path) for path in _files_in(folder)}
+        files = {path.relative_to(folder).as_posix(): file_sha256(path) for path in _files_in(folder)}
         built_at = datetime.now(UTC).isoformat(timespec="seconds")
         written = Manifest(
             **{
@@ -186,20 +186,12 @@ def verify_files(data_dir: Path, manifest: Manifest) -> None:
         path = folder / name
         if name not in present:
             raise IndexCorruptError(f"{path} is missing: {REBUILD_HINT}")
-        if _sha256(path) != digest:
+        if file_sha256(path) != digest:
             raise IndexCorruptError(f"{path} is damaged (checksum mismatch): {REBUILD_HINT}")
 
 
 def _files_in(folder: Path) -> list[Path]:
     return sorted(path for path in folder.rglob("*") if path.is_file())
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _remove_other_generations(data_dir: Path, keep: str) -> None:

@@ -11,7 +11,6 @@ was exported from another conversion, is exported again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -19,6 +18,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from index.checksums import file_sha256
 from index.e5.model import (
     MODEL_DIR_NAME,
     conversion_marker,
@@ -85,7 +85,7 @@ def _export(converted: Path, folder: Path) -> None:
     compressed = nncf.compress_weights(graph, mode=nncf.CompressWeightsMode.INT8_ASYM)
     ov.save_model(compressed, str(folder / GRAPH_FILE), compress_to_fp16=False)
     save_vocabulary(*read_vocabulary(), folder / VOCABULARY_FILE)
-    files = {name: _sha256(folder / name) for name in EXPORTED_FILES}
+    files = {name: file_sha256(folder / name) for name in EXPORTED_FILES}
     marker = {**_identity(), "files": files}
     (folder / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
 
@@ -120,12 +120,7 @@ def _is_current(folder: Path) -> bool:
         return (
             marker == _identity()
             and set(files) == set(EXPORTED_FILES)
-            and all(_sha256(folder / name) == digest for name, digest in files.items())
+            and all(file_sha256(folder / name) == digest for name, digest in files.items())
         )
     except (OSError, ValueError, KeyError, AttributeError):
         return False
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -159,10 +159,15 @@ def encode_batch(
     for text in texts:
         ids = tokenizer.encode(text, add_special_tokens=False).ids[: max_tokens - 2]
         rows.append([tokenizer.cls_token_id, *ids, tokenizer.sep_token_id])
+    return pad_rows(rows, tokenizer.pad_token_id)
+
+
+def pad_rows(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[list[list[int]], list[list[int]]]:
+    """Token id rows and their attention masks, right-padded to the longest."""
     width = max(len(row) for row in rows)
-    padded = [row + [tokenizer.pad_token_id] * (width - len(row)) for row in rows]
+    ids = [[*row, *[pad_id] * (width - len(row))] for row in rows]
     mask = [[1] * len(row) + [0] * (width - len(row)) for row in rows]
-    return padded, mask
+    return ids, mask
 
 
 def save_vocabulary(vocabulary: Vocabulary, normalisation: dict[int, str], path: Path) -> None:

@@ -30,7 +30,7 @@ class NumpyHead:
         """`states` (batch, tokens, layers, hidden); `mask` marks real tokens, `passage` the
         passage's. Returns start and end logits (batch, tokens) and answerability (batch,)."""
         w = self.weights
-        mix = _softmax(w["mix"], axis=0)
+        mix = softmax(w["mix"], axis=0)
         x = _linear(np.einsum("btlh,l->bth", states, mix, dtype=np.float32), w, "project")
         ignored = np.where(mask, 0.0, NEGATIVE).astype(np.float32)[:, None, None, :]
         for block in range(self.config.blocks):
@@ -61,7 +61,7 @@ class NumpyHead:
             for part in np.split(qkv, 3, -1)
         )
         scores = q @ np.ascontiguousarray(k.transpose(0, 1, 3, 2)) / np.sqrt(width // heads, dtype=np.float32)
-        attended = (_softmax(scores + ignored, axis=-1) @ v).transpose(0, 2, 1, 3).reshape(batch, tokens, width)
+        attended = (softmax(scores + ignored, axis=-1) @ v).transpose(0, 2, 1, 3).reshape(batch, tokens, width)
         return _linear(attended, w, name + "self_attn.out_proj")
 
 
@@ -87,7 +87,7 @@ def _layer_norm(x: np.ndarray, scale: np.ndarray, shift: np.ndarray) -> np.ndarr
     return result
 
 
-def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
+def softmax(x: np.ndarray, axis: int) -> np.ndarray:
     shifted = np.exp(x - x.max(axis=axis, keepdims=True))
     result: np.ndarray = shifted / shifted.sum(axis=axis, keepdims=True)
     return result

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from index.e5.unigram import pad_rows
+
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
 MAX_PAIR_TOKENS = 192  # a 96-token passage and a long question fit in one window
@@ -83,7 +85,4 @@ def _window_starts(length: int, room: int) -> list[int]:
 
 def pad_batch(pairs: Sequence[Pair], pad_id: int) -> tuple[list[list[int]], list[list[int]]]:
     """Input ids and attention masks of `pairs`, right-padded to the longest."""
-    width = max(len(pair.input_ids) for pair in pairs)
-    ids = [list(pair.input_ids) + [pad_id] * (width - len(pair.input_ids)) for pair in pairs]
-    mask = [[1] * len(pair.input_ids) + [0] * (width - len(pair.input_ids)) for pair in pairs]
-    return ids, mask
+    return pad_rows([pair.input_ids for pair in pairs], pad_id)

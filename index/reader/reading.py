@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from index.reader.numpy_head import NumpyHead, load_numpy_head
+from index.reader.numpy_head import NumpyHead, load_numpy_head, softmax
 from index.reader.pairs import Pair, make_pairs, pad_batch
 
 DEFAULT_HEAD_PATH = Path(__file__).parent / "weights" / "reader.safetensors"
@@ -70,14 +70,8 @@ class TrainedReader:
             passage[row, : len(pair.spans)] = [span is not None for span in pair.spans]
         start, end, answerable = self.head(states, np.array(mask, dtype=bool), passage)
         probabilities = 1 / (1 + np.exp(-answerable))
-        start_p, end_p = _softmax(start), _softmax(end)
+        start_p, end_p = softmax(start, axis=-1), softmax(end, axis=-1)
         return [_best_span(pair, start_p[row], end_p[row], float(probabilities[row])) for row, pair in enumerate(pairs)]
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    result: np.ndarray = shifted / shifted.sum(axis=-1, keepdims=True)
-    return result
 
 
 def _best_span(pair: Pair, start_p: np.ndarray, end_p: np.ndarray, answerable: float) -> Reading:

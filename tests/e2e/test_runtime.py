@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bot.service import QuoteService, open_service
-from bot.settings import Settings
+from bot.service import QuoteService
 from index import E5_READER_JUDGE, Embedder
 from index.e5 import export
 from index.e5.export import MARKER_FILE, RUNTIME_DIR_NAME, WEIGHTS_FILE, ensure_runtime_model
@@ -28,6 +27,7 @@ from index.sentences import split_paragraphs
 from tests.e2e.conftest import CACHE_DIR
 from tests.e2e.test_e5_model import PASSAGES, TRICKY
 from tests.helpers import SEED
+from tests.helpers.bot_driver import seed_service
 
 pytestmark = pytest.mark.e2e
 
@@ -41,10 +41,7 @@ def fp32_embedder() -> Embedder:
 
 @pytest.fixture(scope="session")
 def fp32_service(fp32_embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> QuoteService:
-    root = tmp_path_factory.mktemp("fp32")
-    (root / "seeds").mkdir()
-    shutil.copy(SEED, root / "seeds" / SEED.name)
-    return open_service(Settings(seeds_dir=root / "seeds", data_dir=root / "data"), fp32_embedder)
+    return seed_service(tmp_path_factory.mktemp("fp32"), fp32_embedder)
 
 
 def seed_paragraphs() -> list[str]:

@@ -70,11 +70,12 @@ def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
 
 
-def seed_service(root: Path) -> QuoteService:
-    """The fake embedder over a copy of the real seed article, in `root`."""
+def seed_service(root: Path, embedder: Embedder | None = None) -> QuoteService:
+    """A service over a copy of the real seed article, in `root`, with `embedder` (default: the fake one)."""
     (root / "seeds").mkdir(parents=True)
     shutil.copy(SEED, root / "seeds" / SEED.name)
-    return QuoteService.open(Settings(seeds_dir=root / "seeds", data_dir=root / "data"), FakeEmbedder())[0]
+    settings = Settings(seeds_dir=root / "seeds", data_dir=root / "data")
+    return QuoteService.open(settings, embedder or FakeEmbedder())[0]
 
 
 def long_article_service(root: Path) -> QuoteService:
