@@ -116,8 +116,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _quiet_libraries() -> None:
-    # httpx logs every request URL, and Telegram URLs carry the bot token.
-    for name in ("httpx", "httpcore", "sentence_transformers", "bm25s", "transformers"):
+    # httpx logs every request URL, and Telegram URLs carry the bot token; faiss logs which
+    # CPU build it loads, now that the index is opened after logging is set up.
+    for name in ("httpx", "httpcore", "sentence_transformers", "bm25s", "transformers", "faiss"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
