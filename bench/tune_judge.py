@@ -1,19 +1,22 @@
 """Chooses the reader judge's settings (index/judge.py E5_READER_JUDGE) and reports them.
 
 Every question is searched and its best passages read once; then each setting of the
-off-topic gate, the answerability threshold and the reader's share in the ordering is
-replayed through the service's own judge, quote and compose steps. Data (no test split):
+off-topic gate, the answerability threshold, the retrieval rule that may answer what the
+reader doubts and the reader's share in the ordering is replayed through the service's own
+judge, quote and compose steps. Data (no test split):
   - FacQA validation questions against the FacQA corpus (answerable: gold passage and answer);
   - the same questions against the seed article (off topic: to be declined);
   - IDK-MRC dev against its own paragraphs (answered from its own paragraph, or declined).
 Settings are chosen on the even rows; the odd rows are reported.
-Run: .venv/bin/python bench/tune_judge.py
+Run: .venv/bin/python bench/tune_judge.py [--reader other.safetensors --name its_results]
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import json
+import math
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -27,12 +30,16 @@ from bot.answers import Answer
 from index.evaluation import corpus_from_questions, token_f1
 from index.judge import E5_READER_JUDGE
 from index.reader import Reader, Reading, load_reader
-from index.relevance import DeclineRule
+from index.reader.reading import DEFAULT_HEAD_PATH
+from index.relevance import NEVER, DeclineRule
 
 GATES = (-0.04, -0.02, 0.0, 0.02)
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 READER_WEIGHTS = (0.0, 0.25, 0.5)
 SPAN_PROBABILITIES = (0.0, 0.1, 0.2, 0.3)
+# For questions like the reader's own: the reader alone, or also a best passage holding every
+# question word that beats the background by this much.
+FAMILIAR_RULES = (NEVER, *(DeclineRule(math.inf, contrast) for contrast in (0.0, 0.03, 0.06, 0.09, 0.12, 0.15)))
 
 
 class RememberingReader:
@@ -93,21 +100,33 @@ def mean(values: Sequence[bool | float]) -> float:
 MIN_IDKMRC_BALANCED_ACCURACY = 0.70  # the issue's floor for declining near-misses
 
 
-def objective(entry: dict[str, Any]) -> tuple[bool, float, float]:
-    """Answer answerable news questions, with the answer in the first quote, and decline
-    off-topic ones, while keeping IDK-MRC's balanced accuracy at its floor; ties go to the
-    strictest gate (off-topic questions are then declined without reading)."""
+def objective(entry: dict[str, Any]) -> tuple[bool, float, float, float, float]:
+    """Answer answerable questions of both kinds (FacQA's, which copy their passage's words, and
+    IDK-MRC's, written without seeing the paragraph), with the answer in the first quote, and
+    decline off-topic ones, while keeping IDK-MRC's balanced accuracy at its floor. Among ties:
+    the better balanced accuracy, then the strictest gates (off-topic questions are then
+    declined without reading)."""
     report = entry["even"]
+    judge = entry["judge"]
     return (
         report["idkmrc"]["balanced_accuracy"] >= MIN_IDKMRC_BALANCED_ACCURACY,
-        report["facqa"]["answered"] + report["facqa"]["answer_in_first_quote"] + report["offtopic"]["declined"],
-        entry["judge"]["gate"]["contrast"],
+        report["facqa"]["answered"]
+        + report["facqa"]["answer_in_first_quote"]
+        + report["idkmrc"]["answered"]
+        + report["offtopic"]["declined"],
+        report["idkmrc"]["balanced_accuracy"],
+        judge["gate"]["contrast"],
+        judge["familiar"]["covered_contrast"],
     )
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reader", type=Path, default=DEFAULT_HEAD_PATH, help="reader weights to tune for")
+    parser.add_argument("--name", default="tune_judge", help="the results file's name")
+    args = parser.parse_args()
     embedder = load_real_embedder()
-    reader = RememberingReader(load_reader(embedder))
+    reader = RememberingReader(load_reader(embedder, args.reader))
     facqa = [r for r in read_jsonl(EVAL_DIR / "facqa_dev.jsonl") if r["split"] == "validation"]
     idk = read_jsonl(EVAL_DIR / "idkmrc_dev.jsonl")
     scratch = Path(tempfile.mkdtemp(prefix="kutip-tune-"))
@@ -136,8 +155,10 @@ def main() -> None:
             for result in results[name]:
                 service.judge_result(result)  # reads once, remembered
         sweep = []
-        for gate, threshold, weight, span in itertools.product(GATES, THRESHOLDS, READER_WEIGHTS, SPAN_PROBABILITIES):
-            if span != SPAN_PROBABILITIES[0] and (gate, threshold, weight) != (0.0, 0.3, 0.25):
+        for gate, threshold, weight, familiar, span in itertools.product(
+            GATES, THRESHOLDS, READER_WEIGHTS, FAMILIAR_RULES, SPAN_PROBABILITIES
+        ):
+            if span != SPAN_PROBABILITIES[0] and (gate, threshold, weight, familiar) != (0.0, 0.3, 0.25, NEVER):
                 continue  # the span cut only changes span figures: swept at one setting
             judge = replace(
                 E5_READER_JUDGE,
@@ -145,6 +166,7 @@ def main() -> None:
                 answerable=threshold,
                 reader_weight=weight,
                 span_probability=span,
+                familiar=familiar,
             )
             report = {"even": {}, "odd": {}}
             for name, (service, rows) in sets.items():
@@ -154,7 +176,7 @@ def main() -> None:
                     report[half][name] = scores(name, rows[part], answers[part])
             sweep.append({"judge": asdict(judge), **report})
         best = max(sweep, key=objective)
-        write_result("tune_judge", {"chosen_on_even_rows": best, "sweep": sweep})
+        write_result(args.name, {"reader": args.reader.name, "chosen_on_even_rows": best, "sweep": sweep})
         print(json.dumps(best, indent=2))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

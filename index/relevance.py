@@ -45,6 +45,9 @@ E5_DECLINE_RULE = DeclineRule(contrast=0.03, covered_contrast=0.0)
 # For a model nobody measured: only the question's words can tell, at least half their weight.
 LEXICAL_DECLINE_RULE = DeclineRule(contrast=math.inf, covered_contrast=-math.inf, covered=0.5)
 
+# Declines everything: for a judge that leaves the decision to its reader alone.
+NEVER = DeclineRule(contrast=math.inf, covered_contrast=math.inf)
+
 
 def decline_rule_for(model_name: str) -> DeclineRule:
     from index.e5.model import DEFAULT_MODEL_NAME

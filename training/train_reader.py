@@ -58,6 +58,7 @@ class StoredStates:
             "passage": torch.from_numpy((positions >= first) & (positions < lengths[:, None] - 1)),
             "start": torch.from_numpy(self.table["start"][rows]),
             "end": torch.from_numpy(self.table["end"][rows]),
+            "idkmrc": torch.from_numpy(self.table["source"][rows] == SOURCES.index("idkmrc")),
         }
 
 
@@ -75,10 +76,11 @@ def length_batches(data: StoredStates, rows: np.ndarray, shuffle: np.random.Gene
     return batches
 
 
-def loss_of(head: ReaderHead, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+def loss_of(head: ReaderHead, batch: dict[str, torch.Tensor], idkmrc_no_answer_weight: float = 1.0) -> torch.Tensor:
     start, end, answerable = head(batch["states"], batch["mask"], batch["passage"])
     has_answer = batch["start"] >= 0
-    loss = nn.functional.binary_cross_entropy_with_logits(answerable, has_answer.float())
+    weight = torch.where(batch["idkmrc"] & ~has_answer, idkmrc_no_answer_weight, 1.0)
+    loss = nn.functional.binary_cross_entropy_with_logits(answerable, has_answer.float(), weight)
     if has_answer.any():
         span = nn.functional.cross_entropy(start[has_answer], batch["start"][has_answer]) + nn.functional.cross_entropy(
             end[has_answer], batch["end"][has_answer]
@@ -136,6 +138,7 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=HeadConfig.blocks)
     parser.add_argument("--width", type=int, default=HeadConfig.width)
     parser.add_argument("--out", type=Path, default=DEFAULT_HEAD_PATH)
+    parser.add_argument("--idkmrc-no-answer-weight", type=float, default=1.0)
     args = parser.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(os.cpu_count() or 1)
@@ -151,7 +154,7 @@ def main() -> None:
     for epoch in range(1, args.epochs + 1):
         total = 0.0
         for batch_rows in length_batches(data, train_rows, shuffle):
-            loss = loss_of(head, data.batch(batch_rows))
+            loss = loss_of(head, data.batch(batch_rows), args.idkmrc_no_answer_weight)
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(head.parameters(), 1.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,12 +11,16 @@ import pytest
 from bot.service import QuoteService
 from bot.settings import Settings
 from index.judge import E5_READER_JUDGE, ReaderJudge
-from index.relevance import LEXICAL_DECLINE_RULE
+from index.relevance import LEXICAL_DECLINE_RULE, NEVER, DeclineRule
 from tests.helpers.fake_embedder import FakeEmbedder
 from tests.helpers.fake_reader import FakeReader
 
 # The fake embedder's cosines mean nothing against e5's background passages: rules on words.
-WORD_GATE_JUDGE: ReaderJudge = replace(E5_READER_JUDGE, gate=LEXICAL_DECLINE_RULE, unfamiliar=LEXICAL_DECLINE_RULE)
+WORD_GATE_JUDGE: ReaderJudge = replace(
+    E5_READER_JUDGE, gate=LEXICAL_DECLINE_RULE, familiar=NEVER, unfamiliar=LEXICAL_DECLINE_RULE
+)
+# A familiar question the reader doubts may still pass when its best passage holds every word.
+EVERY_WORD_RULE = DeclineRule(contrast=math.inf, covered_contrast=-math.inf)
 
 
 def open_service(settings: Settings, reader: FakeReader) -> QuoteService:
@@ -111,3 +116,17 @@ def test_questions_unlike_the_readers_training_may_pass_on_retrieval(settings: S
 def test_a_factoid_question_in_the_articles_language_is_left_to_the_reader(settings: Settings) -> None:
     answer = open_service(settings, FakeReader({})).ask("Siapa yang disalahkan Putin atas kebuntuan negosiasi nuklir?")
     assert not answer.answered
+
+
+def test_a_factoid_question_whose_every_word_the_best_passage_holds_may_pass_on_retrieval(
+    settings: Settings,
+) -> None:
+    judge = replace(WORD_GATE_JUDGE, familiar=EVERY_WORD_RULE)
+    service = QuoteService.open(settings, FakeEmbedder(), reader=FakeReader({}), judge=judge)[0]
+    question = "Siapa yang disalahkan Putin atas kebuntuan negosiasi nuklir?"
+    answer = service.ask(question)
+    assert answer.answered
+    assert answer.citations[0].quote in service.searcher.search(question, service.top_k).hits[0].passage.text
+    assert all(c.answer is None for c in answer.citations + answer.more)  # the reader found no sure span
+    near_miss = service.ask("Berapa umur Vladimir Putin saat menyalahkan Amerika Serikat?")
+    assert not near_miss.answered  # "umur" is nowhere in the article
