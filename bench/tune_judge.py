@@ -6,6 +6,8 @@ reader doubts and the reader's share in the ordering is replayed through the ser
 judge, quote and compose steps. Data (no test split):
   - FacQA validation questions against the FacQA corpus (answerable: gold passage and answer);
   - the same questions against the seed article (off topic: to be declined);
+  - the same questions against the FacQA corpus without the passages that hold their answer
+    (near-misses: on topic, no answer; to be declined; reported, not part of the objective);
   - IDK-MRC dev against its own paragraphs (answered from its own paragraph, or declined).
 Settings are chosen on the even rows; the odd rows are reported.
 Run: .venv/bin/python bench/tune_judge.py [--reader other.safetensors --name its_results]
@@ -28,10 +30,11 @@ from bench_common import EVAL_DIR, ROOT, load_real_embedder, scratch_service, wr
 
 from bot.answers import Answer
 from index.evaluation import corpus_from_questions, token_f1
-from index.judge import E5_READER_JUDGE
+from index.judge import E5_READER_JUDGE, ReaderJudge
 from index.reader import Reader, Reading, load_reader
 from index.reader.reading import DEFAULT_HEAD_PATH
 from index.relevance import NEVER, DeclineRule
+from index.search import SearchResult
 
 GATES = (-0.04, -0.02, 0.0, 0.02)
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
@@ -68,8 +71,19 @@ def rows_file(rows: list[dict], scratch: Path) -> Path:  # type: ignore[type-arg
     return path
 
 
+def without_answer(result: SearchResult, row: dict) -> SearchResult:  # type: ignore[type-arg]
+    """`result` as a library lacking the passages that answer `row` would give it."""
+    hits = tuple(
+        hit
+        for hit in result.hits
+        if hit.passage.article_id != row["doc_id"]
+        and not any(a.casefold() in hit.passage.text.casefold() for a in row["answers"])
+    )
+    return replace(result, hits=hits)
+
+
 def scores(kind: str, rows: list[dict], answers: list[Answer]) -> dict[str, float]:  # type: ignore[type-arg]
-    if kind == "offtopic":
+    if kind in ("offtopic", "nearmiss"):
         return {"declined": mean([not a.answered for a in answers])}
     if kind == "idkmrc":
         good = [
@@ -126,7 +140,9 @@ def main() -> None:
     parser.add_argument("--name", default="tune_judge", help="the results file's name")
     args = parser.parse_args()
     embedder = load_real_embedder()
-    reader = RememberingReader(load_reader(embedder, args.reader))
+    trained = load_reader(embedder, args.reader)
+    assert trained is not None, f"no reader at {args.reader}"
+    reader = RememberingReader(trained)
     facqa = [r for r in read_jsonl(EVAL_DIR / "facqa_dev.jsonl") if r["split"] == "validation"]
     idk = read_jsonl(EVAL_DIR / "idkmrc_dev.jsonl")
     scratch = Path(tempfile.mkdtemp(prefix="kutip-tune-"))
@@ -150,33 +166,51 @@ def main() -> None:
         }
         results = {}
         for name, (service, rows) in sets.items():
-            service.judge = loose
             results[name] = service.searcher.search_many([r["question"] for r in rows], service.top_k)
+        sets["nearmiss"] = sets["facqa"]
+        results["nearmiss"] = [without_answer(result, row) for result, row in zip(results["facqa"], facqa)]
+        for name, (service, _) in sets.items():
+            service.judge = loose
             for result in results[name]:
                 service.judge_result(result)  # reads once, remembered
-        sweep = []
-        for gate, threshold, weight, familiar, span in itertools.product(
-            GATES, THRESHOLDS, READER_WEIGHTS, FAMILIAR_RULES, SPAN_PROBABILITIES
-        ):
-            if span != SPAN_PROBABILITIES[0] and (gate, threshold, weight, familiar) != (0.0, 0.3, 0.25, NEVER):
-                continue  # the span cut only changes span figures: swept at one setting
-            judge = replace(
-                E5_READER_JUDGE,
-                gate=DeclineRule(gate, gate - 0.02),
-                answerable=threshold,
-                reader_weight=weight,
-                span_probability=span,
-                familiar=familiar,
-            )
-            report = {"even": {}, "odd": {}}
+
+        def replay(judge: ReaderJudge) -> dict[str, Any]:
+            report: dict[str, dict[str, Any]] = {"even": {}, "odd": {}}
             for name, (service, rows) in sets.items():
                 service.judge = judge
                 answers = [service.answer_result(result) for result in results[name]]
                 for half, part in (("even", slice(0, None, 2)), ("odd", slice(1, None, 2))):
                     report[half][name] = scores(name, rows[part], answers[part])
-            sweep.append({"judge": asdict(judge), **report})
+            return {"judge": asdict(judge), **report}
+
+        sweep = [
+            replay(
+                replace(
+                    E5_READER_JUDGE,
+                    gate=DeclineRule(gate, gate - 0.02),
+                    answerable=threshold,
+                    reader_weight=weight,
+                    familiar=familiar,
+                    span_probability=0.0,
+                )
+            )
+            for gate, threshold, weight, familiar in itertools.product(
+                GATES, THRESHOLDS, READER_WEIGHTS, FAMILIAR_RULES
+            )
+        ]
         best = max(sweep, key=objective)
-        write_result(args.name, {"reader": args.reader.name, "chosen_on_even_rows": best, "sweep": sweep})
+        # The span cut only changes which spans are shown: swept at the chosen setting.
+        chosen = replace(
+            E5_READER_JUDGE,
+            gate=DeclineRule(**best["judge"]["gate"]),
+            answerable=best["judge"]["answerable"],
+            reader_weight=best["judge"]["reader_weight"],
+            familiar=DeclineRule(**best["judge"]["familiar"]),
+        )
+        spans = [replay(replace(chosen, span_probability=span)) for span in SPAN_PROBABILITIES]
+        write_result(
+            args.name, {"reader": args.reader.name, "chosen_on_even_rows": best, "span_cuts": spans, "sweep": sweep}
+        )
         print(json.dumps(best, indent=2))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -82,7 +82,7 @@ def judge_without_reader(result: SearchResult, lexical: LexicalIndex, rule: Decl
 # declined, while IDK-MRC's balanced accuracy stays at least 0.70; among ties the better
 # balanced accuracy, then the strictest rules. Figures and the whole sweep are in
 # bench/results/tune_judge.json. The span cut hides the least sure spans at a
-# small cost in FacQA token F1 (see the sweep's span rows).
+# small cost in FacQA token F1 (its "span_cuts").
 E5_READER_JUDGE = ReaderJudge(
     gate=DeclineRule(contrast=0.0, covered_contrast=-0.02),
     answerable=0.3,
