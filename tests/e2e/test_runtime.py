@@ -23,6 +23,7 @@ from index.e5.export import MARKER_FILE, RUNTIME_DIR_NAME, WEIGHTS_FILE, ensure_
 from index.e5.model import MODEL_DIR_NAME, ensure_e5_model
 from index.e5.unigram import load_tokenizer
 from index.embedder import SentenceTransformerEmbedder, load_embedder
+from index.relevance import gather_evidence
 from index.sentences import split_paragraphs
 from tests.e2e.conftest import CACHE_DIR
 from tests.e2e.test_e5_model import PASSAGES, TRICKY
@@ -112,9 +113,18 @@ def test_int8_answers_the_seed_questions_as_float32_does(
     for question, int8, fp32 in zip(questions, *results):
         verdicts = [real_service.judge_result(int8), fp32_service.judge_result(fp32)]
         if verdicts[0].answered != verdicts[1].answered:
-            # Only a reader right at the threshold may tip the other way (bench/runtime.py: 1 of 71).
+            # Only a question right at a cut may tip the other way (bench/runtime.py: 1 of 71):
+            # the reader near its threshold, or the best passage near a retrieval rule's contrast.
             closest = [max((j.reading.answerable for j in v.ranked if j.reading), default=0.0) for v in verdicts]
-            assert all(abs(p - E5_READER_JUDGE.answerable) < 0.05 for p in closest), question
+            contrasts = [
+                gather_evidence(result, service.stored.lexical).contrast
+                for result, service in ((int8, real_service), (fp32, fp32_service))
+            ]
+            judge = E5_READER_JUDGE
+            cuts = (judge.familiar.covered_contrast, judge.unfamiliar.contrast, judge.unfamiliar.covered_contrast)
+            at_reader_cut = all(abs(p - judge.answerable) < 0.05 for p in closest)
+            at_rule_cut = any(abs(c - cut) < 0.01 for c in contrasts for cut in cuts)
+            assert at_reader_cut or at_rule_cut, question
         elif verdicts[0].answered:
             assert verdicts[0].ranked[0].hit.passage.id == verdicts[1].ranked[0].hit.passage.id, question
 
