@@ -183,30 +183,22 @@ def main() -> None:
                     report[half][name] = scores(name, rows[part], answers[part])
             return {"judge": asdict(judge), **report}
 
-        sweep = [
-            replay(
-                replace(
-                    E5_READER_JUDGE,
-                    gate=DeclineRule(gate, gate - 0.02),
-                    answerable=threshold,
-                    reader_weight=weight,
-                    familiar=familiar,
-                    span_probability=0.0,
-                )
+        judges = [
+            replace(
+                E5_READER_JUDGE,
+                gate=DeclineRule(gate, gate - 0.02),
+                answerable=threshold,
+                reader_weight=weight,
+                familiar=familiar,
+                span_probability=0.0,
             )
             for gate, threshold, weight, familiar in itertools.product(
                 GATES, THRESHOLDS, READER_WEIGHTS, FAMILIAR_RULES
             )
         ]
-        best = max(sweep, key=objective)
+        sweep = [replay(judge) for judge in judges]
+        chosen, best = max(zip(judges, sweep), key=lambda pair: objective(pair[1]))
         # The span cut only changes which spans are shown: swept at the chosen setting.
-        chosen = replace(
-            E5_READER_JUDGE,
-            gate=DeclineRule(**best["judge"]["gate"]),
-            answerable=best["judge"]["answerable"],
-            reader_weight=best["judge"]["reader_weight"],
-            familiar=DeclineRule(**best["judge"]["familiar"]),
-        )
         spans = [replay(replace(chosen, span_probability=span)) for span in SPAN_PROBABILITIES]
         write_result(
             args.name, {"reader": args.reader.name, "chosen_on_even_rows": best, "span_cuts": spans, "sweep": sweep}
