@@ -18,7 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from index.reader.head import HeadConfig, ReaderHead, save_head
+from index.reader.config import HeadConfig
+from index.reader.head import ReaderHead, save_head
 from index.reader.reading import DEFAULT_HEAD_PATH
 from training.extract_features import INFO_FILE, SOURCES, STATES_FILE, TABLE_FILE
 from training.prepare_reader_data import DEFAULT_OUT
@@ -183,6 +184,7 @@ def main() -> None:
                 "epochs": args.epochs,
                 "batch": BATCH,
                 "lr": LEARNING_RATE,
+                "idkmrc_no_answer_weight": args.idkmrc_no_answer_weight,
                 "examples": len(train_rows),
                 "config": asdict(head.config),
             }
