@@ -138,10 +138,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reader", type=Path, default=DEFAULT_HEAD_PATH, help="reader weights to tune for")
     parser.add_argument("--name", default="tune_judge", help="the results file's name")
+    parser.add_argument("--as-asked", action="store_true", help="read questions unaligned to the passage's wording")
     args = parser.parse_args()
     embedder = load_real_embedder()
     trained = load_reader(embedder, args.reader)
     assert trained is not None, f"no reader at {args.reader}"
+    trained.aligns_wording = not args.as_asked
     reader = RememberingReader(trained)
     facqa = [r for r in read_jsonl(EVAL_DIR / "facqa_dev.jsonl") if r["split"] == "validation"]
     idk = read_jsonl(EVAL_DIR / "idkmrc_dev.jsonl")

@@ -140,8 +140,9 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=HeadConfig.width)
     parser.add_argument("--out", type=Path, default=DEFAULT_HEAD_PATH)
     parser.add_argument("--idkmrc-no-answer-weight", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=0, help="initialisation and shuffling")
     args = parser.parse_args()
-    torch.manual_seed(0)
+    torch.manual_seed(args.seed)
     torch.set_num_threads(os.cpu_count() or 1)
     data = StoredStates(args.data)
     head = ReaderHead(HeadConfig(blocks=args.blocks, width=args.width))
@@ -149,7 +150,7 @@ def main() -> None:
     steps = args.epochs * ((len(train_rows) + BATCH - 1) // BATCH)
     optimizer = torch.optim.AdamW(head.parameters(), lr=LEARNING_RATE, weight_decay=WEIGHT_DECAY)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, LEARNING_RATE, total_steps=steps, pct_start=0.1)
-    shuffle = np.random.default_rng(0)
+    shuffle = np.random.default_rng(args.seed)
     best: tuple[float, dict[str, float], int] | None = None
     started = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
@@ -185,6 +186,7 @@ def main() -> None:
                 "batch": BATCH,
                 "lr": LEARNING_RATE,
                 "idkmrc_no_answer_weight": args.idkmrc_no_answer_weight,
+                "seed": args.seed,
                 "examples": len(train_rows),
                 "config": asdict(head.config),
             }

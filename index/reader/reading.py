@@ -11,6 +11,7 @@ import numpy as np
 
 from index.reader.numpy_head import NumpyHead, load_numpy_head, softmax
 from index.reader.pairs import Pair, make_pairs, pad_batch
+from index.reader.wording import align_wording
 
 DEFAULT_HEAD_PATH = Path(__file__).parent / "weights" / "reader.safetensors"
 MAX_ANSWER_TOKENS = 30  # longer spans are rare in FacQA and IDK-MRC answers
@@ -44,16 +45,21 @@ class Reader(Protocol):
 class TrainedReader:
     """The shipped reader head on top of the embedding model's encoder."""
 
-    def __init__(self, encoder: PairEncoder, head: NumpyHead) -> None:
+    def __init__(self, encoder: PairEncoder, head: NumpyHead, aligns_wording: bool = True) -> None:
         self.encoder = encoder
         self.head = head
+        self.aligns_wording = aligns_wording
 
     def read(self, question: str, passages: Sequence[str]) -> list[Reading]:
         """One reading per passage; a passage read in several windows keeps its most confident."""
         if not passages:
             return []
         tokenizer = self.encoder.tokenizer
-        windows = [(n, pair) for n, text in enumerate(passages) for pair in make_pairs(tokenizer, question, text)]
+        windows = [
+            (n, pair)
+            for n, text in enumerate(passages)
+            for pair in make_pairs(tokenizer, align_wording(question, text) if self.aligns_wording else question, text)
+        ]
         readings = self._read_pairs([pair for _, pair in windows])
         best: dict[int, Reading] = {}
         for (n, _), reading in zip(windows, readings):
