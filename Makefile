@@ -52,11 +52,12 @@ bench: install
 	cd bench && for script in retrieval decline tune_judge reader seed_answers runtime tokenizer speed library scale; do \
 		../$(BIN)/python $$script.py || exit 1; done
 
-# Rebuilds index/reader/weights/reader.safetensors from ../shared/eval (see its MODEL_CARD.md):
-# encoder states for every example once, then the head's epochs.
+# Rebuilds index/reader/weights/reader-seed*.safetensors from ../shared/eval (see MODEL_CARD.md
+# there): encoder states for every example once, then each head's epochs.
 train-reader: install
 	$(BIN)/python -m training.prepare_reader_data --eval-dir ../shared/eval --out build/reader
-	$(BIN)/python -m training.train_reader --data build/reader
+	$(BIN)/python -m training.train_reader --data build/reader --seed 0
+	$(BIN)/python -m training.train_reader --data build/reader --seed 1
 
 clean:
 	rm -rf $(VENV) data build .pytest_cache

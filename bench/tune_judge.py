@@ -10,7 +10,7 @@ judge, quote and compose steps. Data (no test split):
     (near-misses: on topic, no answer; to be declined; reported, not part of the objective);
   - IDK-MRC dev against its own paragraphs (answered from its own paragraph, or declined).
 Settings are chosen on the even rows; the odd rows are reported.
-Run: .venv/bin/python bench/tune_judge.py [--reader other.safetensors --name its_results]
+Run: .venv/bin/python bench/tune_judge.py [--reader head.safetensors ... --name its_results] [--as-asked]
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from bot.answers import Answer
 from index.evaluation import corpus_from_questions, token_f1
 from index.judge import E5_READER_JUDGE, ReaderJudge
 from index.reader import Reader, Reading, load_reader
-from index.reader.reading import DEFAULT_HEAD_PATH
+from index.reader.reading import DEFAULT_HEAD_PATHS
 from index.relevance import NEVER, DeclineRule
 from index.search import SearchResult
 
@@ -136,7 +136,9 @@ def objective(entry: dict[str, Any]) -> tuple[bool, float, float, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--reader", type=Path, default=DEFAULT_HEAD_PATH, help="reader weights to tune for")
+    parser.add_argument(
+        "--reader", type=Path, nargs="+", default=DEFAULT_HEAD_PATHS, help="reader heads to tune for (averaged)"
+    )
     parser.add_argument("--name", default="tune_judge", help="the results file's name")
     parser.add_argument("--as-asked", action="store_true", help="read questions unaligned to the passage's wording")
     args = parser.parse_args()
@@ -203,7 +205,13 @@ def main() -> None:
         # The span cut only changes which spans are shown: swept at the chosen setting.
         spans = [replay(replace(chosen, span_probability=span)) for span in SPAN_PROBABILITIES]
         write_result(
-            args.name, {"reader": args.reader.name, "chosen_on_even_rows": best, "span_cuts": spans, "sweep": sweep}
+            args.name,
+            {
+                "reader": [path.name for path in args.reader],
+                "chosen_on_even_rows": best,
+                "span_cuts": spans,
+                "sweep": sweep,
+            },
         )
         print(json.dumps(best, indent=2))
     finally:

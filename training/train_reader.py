@@ -2,7 +2,7 @@
 
 Keeps the epoch with the best validation score (FacQA validation and IDK-MRC dev: span
 accuracy on answerable pairs plus no-answer AUC) and writes it as safetensors.
-Run: .venv/bin/python -m training.train_reader [--data build/reader] [--epochs 8]
+Run: .venv/bin/python -m training.train_reader [--data build/reader] [--seed 0] [--epochs 6]
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from torch import nn
 
 from index.reader.config import HeadConfig
 from index.reader.head import ReaderHead, save_head
-from index.reader.reading import DEFAULT_HEAD_PATH
+from index.reader.reading import shipped_head_path
 from training.extract_features import INFO_FILE, SOURCES, STATES_FILE, TABLE_FILE
 from training.prepare_reader_data import DEFAULT_OUT
 
@@ -138,7 +138,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--blocks", type=int, default=HeadConfig.blocks)
     parser.add_argument("--width", type=int, default=HeadConfig.width)
-    parser.add_argument("--out", type=Path, default=DEFAULT_HEAD_PATH)
+    parser.add_argument("--out", type=Path, help="where the weights go; by default the shipped head of --seed")
     parser.add_argument("--idkmrc-no-answer-weight", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0, help="initialisation and shuffling")
     args = parser.parse_args()
@@ -192,9 +192,10 @@ def main() -> None:
             }
         ),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    save_head(head.eval(), args.out, metadata)
-    print(f"kept epoch {best[2]} ({parameters} parameters) -> {args.out}")
+    out = args.out or shipped_head_path(args.seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_head(head.eval(), out, metadata)
+    print(f"kept epoch {best[2]} ({parameters} parameters) -> {out}")
 
 
 if __name__ == "__main__":

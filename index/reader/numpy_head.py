@@ -9,6 +9,7 @@ norm, the final norm and the two outputs. tests/unit/test_reader_head.py holds t
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +64,29 @@ class NumpyHead:
         scores = q @ np.ascontiguousarray(k.transpose(0, 1, 3, 2)) / np.sqrt(width // heads, dtype=np.float32)
         attended = (softmax(scores + ignored, axis=-1) @ v).transpose(0, 2, 1, 3).reshape(batch, tokens, width)
         return _linear(attended, w, name + "self_attn.out_proj")
+
+
+@dataclass(frozen=True)
+class HeadEnsemble:
+    """Heads trained alike from different seeds, answering as one: their logits averaged.
+    Their errors differ, so the mean ranks answers better than either (bench/tune_judge.py)."""
+
+    heads: tuple[NumpyHead, ...]
+
+    @property
+    def config(self) -> HeadConfig:
+        return self.heads[0].config
+
+    def __call__(self, states: np.ndarray, mask: np.ndarray, passage: np.ndarray) -> tuple[np.ndarray, ...]:
+        outputs = [head(states, mask, passage) for head in self.heads]
+        return tuple(np.mean(parts, axis=0) for parts in zip(*outputs))
+
+
+def load_head_ensemble(paths: Sequence[Path]) -> HeadEnsemble:
+    heads = tuple(load_numpy_head(path) for path in paths)
+    if len({head.config.layers for head in heads}) != 1:
+        raise ValueError(f"the heads {[str(p) for p in paths]} read different encoder layers")
+    return HeadEnsemble(heads)
 
 
 def load_numpy_head(path: Path) -> NumpyHead:

@@ -9,11 +9,19 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from index.reader.numpy_head import NumpyHead, load_numpy_head, softmax
+from index.reader.numpy_head import HeadEnsemble, load_head_ensemble, softmax
 from index.reader.pairs import Pair, make_pairs, pad_batch
 from index.reader.wording import align_wording
 
-DEFAULT_HEAD_PATH = Path(__file__).parent / "weights" / "reader.safetensors"
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+SHIPPED_SEEDS = (0, 1)  # heads trained alike but for the seed (training/train_reader.py --seed)
+
+
+def shipped_head_path(seed: int) -> Path:
+    return WEIGHTS_DIR / f"reader-seed{seed}.safetensors"
+
+
+DEFAULT_HEAD_PATHS = tuple(shipped_head_path(seed) for seed in SHIPPED_SEEDS)
 MAX_ANSWER_TOKENS = 30  # longer spans are rare in FacQA and IDK-MRC answers
 
 
@@ -43,9 +51,9 @@ class Reader(Protocol):
 
 
 class TrainedReader:
-    """The shipped reader head on top of the embedding model's encoder."""
+    """The shipped reader heads on top of the embedding model's encoder."""
 
-    def __init__(self, encoder: PairEncoder, head: NumpyHead, aligns_wording: bool = True) -> None:
+    def __init__(self, encoder: PairEncoder, head: HeadEnsemble, aligns_wording: bool = True) -> None:
         self.encoder = encoder
         self.head = head
         self.aligns_wording = aligns_wording
@@ -92,8 +100,8 @@ def _best_span(pair: Pair, start_p: np.ndarray, end_p: np.ndarray, answerable: f
     return Reading(answerable, start_span[0], end_span[1], float(joint[first, last]))
 
 
-def load_reader(encoder: object, head_path: Path = DEFAULT_HEAD_PATH) -> TrainedReader | None:
+def load_reader(encoder: object, head_paths: Sequence[Path] = DEFAULT_HEAD_PATHS) -> TrainedReader | None:
     """The shipped reader for the bundled model's encoder, or None for a model it was not trained on."""
-    if not (hasattr(encoder, "layer_states") and head_path.exists()):
+    if not (hasattr(encoder, "layer_states") and head_paths and all(path.exists() for path in head_paths)):
         return None
-    return TrainedReader(encoder, load_numpy_head(head_path))  # type: ignore[arg-type]
+    return TrainedReader(encoder, load_head_ensemble(head_paths))  # type: ignore[arg-type]
