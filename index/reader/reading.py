@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,6 +23,7 @@ def shipped_head_path(seed: int) -> Path:
 
 DEFAULT_HEAD_PATHS = tuple(shipped_head_path(seed) for seed in SHIPPED_SEEDS)
 MAX_ANSWER_TOKENS = 30  # longer spans are rare in FacQA and IDK-MRC answers
+TRAILING_PUNCTUATION = ".,;:!?"
 
 
 class PairEncoder(Protocol):
@@ -73,7 +74,7 @@ class TrainedReader:
         for (n, _), reading in zip(windows, readings):
             if n not in best or reading.answerable > best[n].answerable:
                 best[n] = reading
-        return [best[n] for n in range(len(passages))]
+        return [_without_end_punctuation(best[n], passages[n]) for n in range(len(passages))]
 
     def _read_pairs(self, pairs: list[Pair]) -> list[Reading]:
         ids, mask = pad_batch(pairs, self.encoder.tokenizer.pad_token_id)
@@ -98,6 +99,15 @@ def _best_span(pair: Pair, start_p: np.ndarray, end_p: np.ndarray, answerable: f
     if start_span is None or end_span is None:
         return Reading(answerable, 0, 0, 0.0)
     return Reading(answerable, start_span[0], end_span[1], float(joint[first, last]))
+
+
+def _without_end_punctuation(reading: Reading, passage: str) -> Reading:
+    """The span without the sentence's closing punctuation that a word piece glued to its last
+    word ("2013." is one piece): "tahun 2013." is shown as "tahun 2013"."""
+    end = reading.end
+    while end > reading.start + 1 and passage[end - 1] in TRAILING_PUNCTUATION:
+        end -= 1
+    return replace(reading, end=end)
 
 
 def load_reader(encoder: object, head_paths: Sequence[Path] = DEFAULT_HEAD_PATHS) -> TrainedReader | None:
