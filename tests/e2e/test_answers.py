@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.service import QuoteService
+from index.judge import E5_READER_JUDGE
+from index.reader import TrainedReader
 
 pytestmark = pytest.mark.e2e
 SEED_ID = "000_fa119bf131a3472f"
@@ -77,3 +79,14 @@ def test_reader_pairs_point_at_exact_passage_text(real_service: QuoteService) ->
     assert all(piece == piece.strip() and piece for piece in pieces)
     windows = make_pairs(tokenizer, "Siapa?", passage * 8, max_tokens=64)
     assert len(windows) > 1 and all(len(w.input_ids) <= 64 for w in windows)
+
+
+def test_the_wording_step_lets_the_reader_read_another_inflection(real_service: QuoteService) -> None:
+    reader = real_service.reader
+    assert isinstance(reader, TrainedReader)
+    caption = "Uji coba penembakan rudal KN-23 milik Korea Utara tahun 2013."
+    question = "Tahun berapa rudal KN-23 diuji coba?"
+    aligned = reader.read(question, [caption])[0]
+    as_asked = TrainedReader(reader.encoder, reader.head, aligns_wording=False).read(question, [caption])[0]
+    assert as_asked.answerable < E5_READER_JUDGE.answerable <= aligned.answerable
+    assert caption[aligned.start : aligned.end] == "tahun 2013"
