@@ -69,7 +69,7 @@ class NumpyHead:
 @dataclass(frozen=True)
 class HeadEnsemble:
     """Heads trained alike from different seeds, answering as one: their logits averaged.
-    Their errors differ, so the mean ranks answers better than either (bench/tune_judge.py)."""
+    Their errors differ, so the mean ranks answers better than one head alone (bench/tune_judge.py)."""
 
     heads: tuple[NumpyHead, ...]
 
