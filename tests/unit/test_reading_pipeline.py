@@ -23,8 +23,8 @@ WORD_GATE_JUDGE: ReaderJudge = replace(
 EVERY_WORD_RULE = DeclineRule(contrast=math.inf, covered_contrast=-math.inf)
 
 
-def open_service(settings: Settings, reader: FakeReader) -> QuoteService:
-    return QuoteService.open(settings, FakeEmbedder(), reader=reader, judge=WORD_GATE_JUDGE)[0]
+def open_service(settings: Settings, reader: FakeReader, judge: ReaderJudge = WORD_GATE_JUDGE) -> QuoteService:
+    return QuoteService.open(settings, FakeEmbedder(), reader=reader, judge=judge)[0]
 
 
 def test_the_answer_is_marked_inside_an_exact_quote(settings: Settings) -> None:
@@ -121,8 +121,7 @@ def test_a_factoid_question_in_the_articles_language_is_left_to_the_reader(setti
 def test_a_factoid_question_whose_every_word_the_best_passage_holds_may_pass_on_retrieval(
     settings: Settings,
 ) -> None:
-    judge = replace(WORD_GATE_JUDGE, familiar=EVERY_WORD_RULE)
-    service = QuoteService.open(settings, FakeEmbedder(), reader=FakeReader({}), judge=judge)[0]
+    service = open_service(settings, FakeReader({}), replace(WORD_GATE_JUDGE, familiar=EVERY_WORD_RULE))
     question = "Siapa yang disalahkan Putin atas kebuntuan negosiasi nuklir?"
     answer = service.ask(question)
     assert answer.answered
