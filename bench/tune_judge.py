@@ -8,7 +8,8 @@ judge, quote and compose steps. Data (no test split):
   - the same questions against the seed article (off topic: to be declined);
   - the same questions against the FacQA corpus without the passages that hold their answer
     (near-misses: on topic, no answer; to be declined; reported, not part of the objective);
-  - IDK-MRC dev against its own paragraphs (answered from its own paragraph, or declined).
+  - IDK-MRC dev against its own paragraphs (answered from its own paragraph, or declined; for
+    the answered, whether the first quote, one sentence of several, holds the answer).
 Settings are chosen on the even rows; the odd rows are reported.
 Run: .venv/bin/python bench/tune_judge.py [--reader head.safetensors ... --name its_results] [--as-asked]
 """
@@ -92,7 +93,14 @@ def scores(kind: str, rows: list[dict], answers: list[Answer]) -> dict[str, floa
         ]
         yes = [g for g, r in zip(good, rows) if r["answerable"]]
         no = [g for g, r in zip(good, rows) if not r["answerable"]]
-        return {"balanced_accuracy": (mean(yes) + mean(no)) / 2, "answered": mean(yes), "declined": mean(no)}
+        # IDK-MRC's paragraphs run to several sentences: which one the first quote is matters.
+        quoted = [a.answered and any(g in a.citations[0].quote for g in r["answers"]) for r, a in zip(rows, answers)]
+        return {
+            "balanced_accuracy": (mean(yes) + mean(no)) / 2,
+            "answered": mean(yes),
+            "declined": mean(no),
+            "answer_in_first_quote": mean([q for q, r in zip(quoted, rows) if r["answerable"]]),
+        }
     first = [a.citations[0] if a.answered else None for a in answers]
     return {
         "answered": mean([c is not None for c in first]),

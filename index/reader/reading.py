@@ -69,14 +69,16 @@ class TrainedReader:
             for n, text in enumerate(passages)
             for pair in make_pairs(tokenizer, align_wording(question, text) if self.aligns_wording else question, text)
         ]
-        readings = self._read_pairs([pair for _, pair in windows])
+        readings = self._read_pairs([(pair, _token_lines(pair, passages[n])) for n, pair in windows])
         best: dict[int, Reading] = {}
         for (n, _), reading in zip(windows, readings):
             if n not in best or reading.answerable > best[n].answerable:
                 best[n] = reading
         return [_without_end_punctuation(best[n], passages[n]) for n in range(len(passages))]
 
-    def _read_pairs(self, pairs: list[Pair]) -> list[Reading]:
+    def _read_pairs(self, pairs_and_lines: list[tuple[Pair, np.ndarray]]) -> list[Reading]:
+        """Readings of the pairs, each given with its tokens' lines in the passage."""
+        pairs = [pair for pair, _ in pairs_and_lines]
         ids, mask = pad_batch(pairs, self.encoder.tokenizer.pad_token_id)
         states = self.encoder.layer_states(ids, mask, self.head.config.layers)
         width = len(ids[0])
@@ -86,14 +88,27 @@ class TrainedReader:
         start, end, answerable = self.head(states, np.array(mask, dtype=bool), passage)
         probabilities = 1 / (1 + np.exp(-answerable))
         start_p, end_p = softmax(start, axis=-1), softmax(end, axis=-1)
-        return [_best_span(pair, start_p[row], end_p[row], float(probabilities[row])) for row, pair in enumerate(pairs)]
+        return [
+            _best_span(pair, lines, start_p[row], end_p[row], float(probabilities[row]))
+            for row, (pair, lines) in enumerate(pairs_and_lines)
+        ]
 
 
-def _best_span(pair: Pair, start_p: np.ndarray, end_p: np.ndarray, answerable: float) -> Reading:
-    """The span maximising P(start)·P(end) with start <= end < start + MAX_ANSWER_TOKENS."""
+def _token_lines(pair: Pair, passage: str) -> np.ndarray:
+    """Each token's line in the passage, counted by line breaks; -1 outside the passage."""
+    breaks_before = np.concatenate([[0], np.cumsum([char == "\n" for char in passage])])
+    return np.array([breaks_before[span[0]] if span is not None else -1 for span in pair.spans])
+
+
+def _best_span(
+    pair: Pair, token_lines: np.ndarray, start_p: np.ndarray, end_p: np.ndarray, answerable: float
+) -> Reading:
+    """The span maximising P(start)·P(end) with start <= end < start + MAX_ANSWER_TOKENS, on
+    one line of the passage: an answer never runs from a caption or paragraph into the next."""
     n = len(pair.spans)
     joint = np.triu(np.outer(start_p[:n], end_p[:n]))
     joint = np.tril(joint, MAX_ANSWER_TOKENS - 1)
+    joint[token_lines[:, None] != token_lines[None, :]] = 0.0
     first, last = np.unravel_index(int(np.argmax(joint)), joint.shape)
     start_span, end_span = pair.spans[first], pair.spans[last]
     if start_span is None or end_span is None:
