@@ -1,8 +1,9 @@
 """Chooses the reader judge's settings (index/judge.py E5_READER_JUDGE) and reports them.
 
 Every question is searched and its best passages read once; then each setting of the
-off-topic gate, the answerability threshold, the retrieval rule that may answer what the
-reader doubts and the reader's share in the ordering is replayed through the service's own
+off-topic gate, the answerability threshold, the bar for a passage read far above the
+others, the retrieval rule that may answer what the reader doubts and the reader's share in
+the ordering is replayed through the service's own
 judge, quote and compose steps. Data (no test split):
   - FacQA validation questions against the FacQA corpus (answerable: gold passage and answer);
   - the same questions against the seed article (off topic: to be declined);
@@ -31,18 +32,21 @@ from bench_common import EVAL_DIR, ROOT, load_real_embedder, scratch_service, wr
 
 from bot.answers import Answer
 from index.evaluation import corpus_from_questions, token_f1
-from index.judge import E5_READER_JUDGE, ReaderJudge
+from index.judge import E5_READER_JUDGE, NO_STANDOUT, ReaderJudge, Standout
 from index.reader import Reader, Reading, load_reader
 from index.reader.reading import DEFAULT_HEAD_PATHS
 from index.relevance import NEVER, DeclineRule
 from index.search import SearchResult
 
+KEPT_SETTINGS = 200  # of the sweep's thousands, the results file keeps the best by the objective
 GATES = (-0.04, -0.02, 0.0, 0.02)
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 READER_WEIGHTS = (0.0, 0.25, 0.5)
 SPAN_PROBABILITIES = (0.0, 0.1, 0.2, 0.3)
 # For questions like the reader's own: the reader alone, or also a best passage holding every
 # question word that beats the background by this much.
+# A passage read above the first bar and this many times the next best also answers.
+STANDOUTS = (NO_STANDOUT, *(Standout(a, r) for a, r in itertools.product((0.15, 0.2, 0.25), (2.0, 3.0, 5.0))))
 FAMILIAR_RULES = (NEVER, *(DeclineRule(math.inf, contrast) for contrast in (0.0, 0.03, 0.06, 0.09, 0.12, 0.15)))
 
 
@@ -119,7 +123,9 @@ def mean(values: Sequence[bool | float]) -> float:
     return float(sum(values) / len(values)) if values else 0.0
 
 
-MIN_IDKMRC_BALANCED_ACCURACY = 0.70  # the issue's floor for declining near-misses
+# The issue's floor for declining near-misses is 0.70 on questions we never see; across the
+# sweep the held-out rows came out up to 0.021 below the tuning rows, so the tuning rows keep 0.02 more.
+MIN_IDKMRC_BALANCED_ACCURACY = 0.72
 
 
 def objective(entry: dict[str, Any]) -> tuple[bool, float, float, float, float]:
@@ -202,10 +208,11 @@ def main() -> None:
                 answerable=threshold,
                 reader_weight=weight,
                 familiar=familiar,
+                standout=standout,
                 span_probability=0.0,
             )
-            for gate, threshold, weight, familiar in itertools.product(
-                GATES, THRESHOLDS, READER_WEIGHTS, FAMILIAR_RULES
+            for gate, threshold, weight, familiar, standout in itertools.product(
+                GATES, THRESHOLDS, READER_WEIGHTS, FAMILIAR_RULES, STANDOUTS
             )
         ]
         sweep = [replay(judge) for judge in judges]
@@ -218,7 +225,8 @@ def main() -> None:
                 "reader": [path.name for path in args.reader],
                 "chosen_on_even_rows": best,
                 "span_cuts": spans,
-                "sweep": sweep,
+                "settings_tried": len(sweep),
+                "best_settings": sorted(sweep, key=objective, reverse=True)[:KEPT_SETTINGS],
             },
         )
         print(json.dumps(best, indent=2))

@@ -198,9 +198,9 @@ class QuoteService:
                     articles[judged.hit.passage.article_id],
                     result.terms,
                     self.stored.lexical,
-                    self.judge.span_probability,
+                    self.judge.span_cut(rank, judged),
                 )
-                for judged in verdict.ranked
+                for rank, judged in enumerate(verdict.ranked)
             ]
             if verdict.answered
             else []

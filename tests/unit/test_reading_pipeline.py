@@ -10,7 +10,9 @@ import pytest
 
 from bot.service import QuoteService
 from bot.settings import Settings
-from index.judge import E5_READER_JUDGE, ReaderJudge
+from index.judge import E5_READER_JUDGE, NO_STANDOUT, ReaderJudge, Standout
+from index.passages import Passage
+from index.reader import Reading
 from index.relevance import LEXICAL_DECLINE_RULE, NEVER, DeclineRule
 from tests.helpers.fake_embedder import FakeEmbedder
 from tests.helpers.fake_reader import FakeReader
@@ -129,3 +131,43 @@ def test_a_factoid_question_whose_every_word_the_best_passage_holds_may_pass_on_
     assert all(c.answer is None for c in answer.citations + answer.more)  # the reader found no sure span
     near_miss = service.ask("Berapa umur Vladimir Putin saat menyalahkan Amerika Serikat?")
     assert not near_miss.answered  # "umur" is nowhere in the article
+
+
+def test_a_passage_read_far_above_the_others_answers_below_the_bar(settings: Settings) -> None:
+    question = "Siapa yang disalahkan Putin atas kebuntuan negosiasi nuklir?"
+    doubted = FakeReader({"Amerika Serikat (AS)": (0.2, 0.9)})  # under the 0.3 bar, ten times the rest
+    assert not open_service(settings, doubted, replace(WORD_GATE_JUDGE, standout=NO_STANDOUT)).ask(question).answered
+    judge = replace(WORD_GATE_JUDGE, standout=Standout(answerable=0.15, ratio=5.0))
+    answer = open_service(settings, doubted, judge).ask(question)
+    assert answer.answered and answer.citations[0].answer is not None
+    assert answer.citations[0].answer.text == "Amerika Serikat (AS)"
+    alike = FakeReader({"Putin": (0.2, 0.9)})  # several passages read alike: none stands out
+    assert not open_service(settings, alike, judge).ask(question).answered
+
+
+def window(start: int, end: int, article_id: str = "a") -> Passage:
+    return Passage(f"{article_id}:{start}", article_id, 1, 1, start, end, "x" * (end - start), ())
+
+
+def test_a_passage_stands_out_only_from_passages_that_do_not_share_its_text() -> None:
+    standout = Standout(answerable=0.1, ratio=3.0)
+    sure, doubted = Reading(0.2, 0, 1, 0.9), Reading(0.05, 0, 1, 0.9)
+    assert standout.holds([(window(0, 10), sure), (window(20, 30), doubted)])
+    assert not standout.holds([(window(0, 10), sure), (window(20, 30), Reading(0.07, 0, 1, 0.9))])
+    assert not standout.holds([(window(0, 10), sure)])  # nothing to stand out from
+    # An overlapping window holds the same answer: it is not another passage to stand out from.
+    assert not standout.holds([(window(0, 10), sure), (window(5, 15), sure)])
+    assert standout.holds([(window(0, 10), sure), (window(5, 15), sure), (window(0, 10, "b"), doubted)])
+    assert not NO_STANDOUT.holds([(window(0, 10), Reading(0.99, 0, 1, 0.9)), (window(20, 30), doubted)])
+
+
+def test_a_further_quote_marks_an_answer_only_where_the_reader_found_one(settings: Settings) -> None:
+    question = "Siapa CEO Kantor Berita Yonhap, dan kantor berita mana yang hadir?"
+    spans = {"Cho Sung-boo": (0.95, 0.9), "Kyodo": (0.05, 0.9)}  # Kyodo's span is sure, its passage doubted
+    answer = open_service(settings, FakeReader(spans)).ask(question)
+    shown = {c.answer.text if c.answer else None: c for c in answer.citations + answer.more}
+    assert answer.citations[0].answer is not None and answer.citations[0].answer.text == "Cho Sung-boo"
+    assert "Kyodo" not in shown
+    assert any("Kyodo" in c.quote for c in answer.citations + answer.more)  # quoted, not marked
+    answer = open_service(settings, FakeReader({**spans, "Kyodo": (0.5, 0.9)})).ask(question)
+    assert "Kyodo" in {c.answer.text for c in answer.citations + answer.more if c.answer}
