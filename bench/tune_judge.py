@@ -3,8 +3,8 @@
 Every question is searched and its best passages read once; then each setting of the
 off-topic gate, the answerability threshold, the bar for a passage read far above the
 others, the retrieval rule that may answer what the reader doubts and the reader's share in
-the ordering is replayed through the service's own
-judge, quote and compose steps. Data (no test split):
+the ordering is replayed through the service's own judge, quote and compose steps.
+Data (no test split):
   - FacQA validation questions against the FacQA corpus (answerable: gold passage and answer);
   - the same questions against the seed article (off topic: to be declined);
   - the same questions against the FacQA corpus without the passages that hold their answer
@@ -45,9 +45,9 @@ READER_WEIGHTS = (0.0, 0.25, 0.5)
 SPAN_PROBABILITIES = (0.0, 0.1, 0.2, 0.3)
 # For questions like the reader's own: the reader alone, or also a best passage holding every
 # question word that beats the background by this much.
-# A passage read above the first bar and this many times the next best also answers.
-STANDOUTS = (NO_STANDOUT, *(Standout(a, r) for a, r in itertools.product((0.15, 0.2, 0.25), (2.0, 3.0, 5.0))))
 FAMILIAR_RULES = (NEVER, *(DeclineRule(math.inf, contrast) for contrast in (0.0, 0.03, 0.06, 0.09, 0.12, 0.15)))
+# None, or a passage read at least this much and this many times every other passage read.
+STANDOUTS = (NO_STANDOUT, *(Standout(a, r) for a, r in itertools.product((0.15, 0.2, 0.25), (2.0, 3.0, 5.0))))
 
 
 class RememberingReader:
