@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.answers import Answer
+from bot.answers import Answer, Citation
 from bot.language import reply_language
 from bot.question import EmptyQuestionError, QuestionError, check_question
 from bot.render_text import render_answer_text
@@ -139,20 +139,8 @@ def answer_json(answer: Answer) -> dict[str, object]:
         "question": answer.question,
         "answered": answer.answered,
         "answer": render_answer_text(answer, language),
-        "citations": [
-            {
-                "n": c.n,
-                "article_id": c.article_id,
-                "title": c.title,
-                "url": c.url,
-                "paragraph": c.paragraph,
-                "passage_id": c.passage_id,
-                "quote": c.quote,
-                "answer": {"text": c.answer.text, "start": c.answer.start} if c.answer else None,
-                "score": round(c.score, 4),
-            }
-            for c in answer.citations
-        ],
+        "citations": [citation_json(c) for c in answer.citations],
+        "more": [citation_json(c) for c in answer.more],
         "hits": [
             {
                 "rank": h.rank,
@@ -164,6 +152,20 @@ def answer_json(answer: Answer) -> dict[str, object]:
             }
             for h in answer.hits
         ],
+    }
+
+
+def citation_json(c: Citation) -> dict[str, object]:
+    return {
+        "n": c.n,
+        "article_id": c.article_id,
+        "title": c.title,
+        "url": c.url,
+        "paragraph": c.paragraph,
+        "passage_id": c.passage_id,
+        "quote": c.quote,
+        "answer": {"text": c.answer.text, "start": c.answer.start} if c.answer else None,
+        "score": round(c.score, 4),
     }
 
 

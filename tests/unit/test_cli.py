@@ -35,9 +35,11 @@ def test_ask_json_builds_the_index_first_and_cites_exact_quotes(env: Path, capsy
     assert kutip("ask", QUESTION, "--json") == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["answered"] is True
-    assert set(payload) == {"question", "answered", "answer", "citations", "hits"}
+    assert set(payload) == {"question", "answered", "answer", "citations", "more", "hits"}
     text = (env / "seeds" / "000_fa119bf131a3472f.txt").read_text(encoding="utf-8")
-    assert all(c["quote"] in text for c in payload["citations"])
+    shown = payload["citations"] + payload["more"]
+    assert shown and all(c["quote"] in text for c in shown)
+    assert [c["n"] for c in shown] == list(range(1, len(shown) + 1))  # the "More sources" quotes follow
     assert payload["citations"][0]["paragraph"] == 8
     assert [h["rank"] for h in payload["hits"]] == list(range(1, len(payload["hits"]) + 1))
     assert "[1]" in payload["answer"]
@@ -50,7 +52,7 @@ def test_ask_reads_questions_from_stdin_one_json_per_line(
     assert kutip("ask") == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["answered"] for line in lines] == [True, False]
-    assert lines[1]["citations"] == []
+    assert lines[1]["citations"] == [] and lines[1]["more"] == []
 
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * 1001])
