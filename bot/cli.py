@@ -143,14 +143,15 @@ def answer_json(answer: Answer) -> dict[str, object]:
         "more": [citation_json(c) for c in answer.more],
         "hits": [
             {
-                "rank": h.rank,
+                "rank": rank,
+                "retrieval_rank": h.rank,
                 "article_id": h.passage.article_id,
                 "passage_id": h.passage.id,
                 "paragraph": h.passage.paragraph,
                 "score": round(h.score, 4),
                 "text": h.passage.text,
             }
-            for h in answer.hits
+            for rank, h in enumerate(answer.hits, start=1)
         ],
     }
 

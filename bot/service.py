@@ -205,7 +205,9 @@ class QuoteService:
             if verdict.answered
             else []
         )
-        return compose_answer(result.question, verdict.answered, quotes, articles, result.hits)
+        # The hits in the judged order, as `kutip eval` ranks them: the first quote's passage first.
+        hits = tuple(judged.hit for judged in verdict.ranked) or result.hits
+        return compose_answer(result.question, verdict.answered, quotes, articles, hits)
 
     def sources(self) -> list[Source]:
         stored = self._current.stored

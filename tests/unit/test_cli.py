@@ -41,7 +41,10 @@ def test_ask_json_builds_the_index_first_and_cites_exact_quotes(env: Path, capsy
     assert shown and all(c["quote"] in text for c in shown)
     assert [c["n"] for c in shown] == list(range(1, len(shown) + 1))  # the "More sources" quotes follow
     assert payload["citations"][0]["paragraph"] == 8
-    assert [h["rank"] for h in payload["hits"]] == list(range(1, len(payload["hits"]) + 1))
+    ranks = list(range(1, len(payload["hits"]) + 1))
+    assert [h["rank"] for h in payload["hits"]] == ranks
+    assert sorted(h["retrieval_rank"] for h in payload["hits"]) == ranks
+    assert payload["hits"][0]["passage_id"] == payload["citations"][0]["passage_id"]  # in the judged order
     assert "[1]" in payload["answer"]
 
 
