@@ -40,7 +40,7 @@ def run_eval(
         results = service.searcher.search_many([q.question for q in questions], eval_settings.top_k)
         verdicts = [service.judge_result(result) for result in results]
         # Ranks as the user sees them: in the judged order when the reader reordered the hits.
-        judged = [replace(r, hits=tuple(j.hit for j in v.ranked) or r.hits) for r, v in zip(results, verdicts)]
+        judged = [replace(r, hits=v.hits(r.hits)) for r, v in zip(results, verdicts)]
         answered = {id(r): v.answered for r, v in zip(judged, verdicts)}
         report = evaluate(questions, judged, lambda result: answered[id(result)])
     return {"file": str(questions_file), "split": split, **asdict(report)}

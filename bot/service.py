@@ -206,8 +206,7 @@ class QuoteService:
             else []
         )
         # The hits in the judged order, as `kutip eval` ranks them: the first quote's passage first.
-        hits = tuple(judged.hit for judged in verdict.ranked) or result.hits
-        return compose_answer(result.question, verdict.answered, quotes, articles, hits)
+        return compose_answer(result.question, verdict.answered, quotes, articles, verdict.hits(result.hits))
 
     def sources(self) -> list[Source]:
         stored = self._current.stored

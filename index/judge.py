@@ -43,6 +43,10 @@ class Verdict:
     answered: bool
     ranked: tuple[Judged, ...]
 
+    def hits(self, retrieved: tuple[Hit, ...]) -> tuple[Hit, ...]:
+        """The hits in the judged order; `retrieved` (retrieval order) when none were judged."""
+        return tuple(judged.hit for judged in self.ranked) or retrieved
+
 
 @dataclass(frozen=True)
 class Standout:
