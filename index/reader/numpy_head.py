@@ -9,11 +9,14 @@ norm, the final norm and the two outputs. tests/unit/test_reader_head.py holds t
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from index.reader.config import NEGATIVE, HeadConfig
 
@@ -80,6 +83,21 @@ class HeadEnsemble:
     def __call__(self, states: np.ndarray, mask: np.ndarray, passage: np.ndarray) -> tuple[np.ndarray, ...]:
         outputs = [head(states, mask, passage) for head in self.heads]
         return tuple(np.mean(parts, axis=0) for parts in zip(*outputs))
+
+
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """Run numpy's matrix products on one thread. OpenBLAS's worker threads spin for a while
+    after each product, and on a two-core box that spinning took the cores from the next
+    encoder pass: reading 4 passages took 64 ms with two BLAS threads and 48 ms with one
+    (bench/speed.py measures the whole question)."""
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        yield
+
+
+@cache
+def _blas_controller() -> ThreadpoolController:
+    return ThreadpoolController()
 
 
 def load_head_ensemble(paths: Sequence[Path]) -> HeadEnsemble:

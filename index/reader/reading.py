@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from index.reader.numpy_head import HeadEnsemble, load_head_ensemble, softmax
+from index.reader.numpy_head import HeadEnsemble, load_head_ensemble, single_threaded_blas, softmax
 from index.reader.pairs import Pair, make_pairs, pad_batch
 from index.reader.wording import align_wording
 
@@ -85,7 +85,8 @@ class TrainedReader:
         passage = np.zeros((len(pairs), width), dtype=bool)
         for row, pair in enumerate(pairs):
             passage[row, : len(pair.spans)] = [span is not None for span in pair.spans]
-        start, end, answerable = self.head(states, np.array(mask, dtype=bool), passage)
+        with single_threaded_blas():
+            start, end, answerable = self.head(states, np.array(mask, dtype=bool), passage)
         probabilities = 1 / (1 + np.exp(-answerable))
         start_p, end_p = softmax(start, axis=-1), softmax(end, axis=-1)
         return [
