@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from index.reader.head import load_head
-from index.reader.numpy_head import load_head_ensemble, load_numpy_head
+from index.reader.numpy_head import load_head_ensemble, load_numpy_head, single_threaded_blas
 from index.reader.reading import DEFAULT_HEAD_PATHS
 
 
@@ -43,3 +43,20 @@ def test_the_shipped_heads_answer_with_the_mean_of_their_logits() -> None:
     assert not np.allclose(each[0][2], each[1][2])  # different heads, not one file twice
     for output, parts in zip(together, zip(*each)):
         np.testing.assert_allclose(output, np.mean(parts, axis=0), rtol=1e-6)
+
+
+def test_the_heads_run_numpy_products_on_one_thread_and_give_the_threads_back() -> None:
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> list[int]:
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    before = blas_threads()
+    states, mask, passage = inputs()
+    heads = load_head_ensemble(DEFAULT_HEAD_PATHS)
+    with single_threaded_blas():
+        assert blas_threads() and set(blas_threads()) == {1}
+        inside = heads(states, mask, passage)
+    assert blas_threads() == before
+    for alone, threaded in zip(inside, heads(states, mask, passage)):
+        np.testing.assert_allclose(alone, threaded, rtol=1e-5, atol=1e-5)
