@@ -13,6 +13,7 @@ Data (no test split):
     the answered, whether the first quote, one sentence of several, holds the answer).
 Settings are chosen on the even rows; the odd rows are reported.
 Run: .venv/bin/python bench/tune_judge.py [--reader head.safetensors ... --name its_results] [--as-asked]
+     [--read-depth N]
 """
 
 from __future__ import annotations
@@ -155,7 +156,9 @@ def main() -> None:
     )
     parser.add_argument("--name", default="tune_judge", help="the results file's name")
     parser.add_argument("--as-asked", action="store_true", help="read questions unaligned to the passage's wording")
+    parser.add_argument("--read-depth", type=int, default=E5_READER_JUDGE.read_depth, help="how many hits are read")
     args = parser.parse_args()
+    shipped = replace(E5_READER_JUDGE, read_depth=args.read_depth)
     embedder = load_real_embedder()
     trained = load_reader(embedder, args.reader)
     assert trained is not None, f"no reader at {args.reader}"
@@ -165,7 +168,7 @@ def main() -> None:
     idk = read_jsonl(EVAL_DIR / "idkmrc_dev.jsonl")
     scratch = Path(tempfile.mkdtemp(prefix="kutip-tune-"))
     try:
-        loose = replace(E5_READER_JUDGE, gate=DeclineRule(min(GATES), min(GATES) - 0.02), answerable=0.0)
+        loose = replace(shipped, gate=DeclineRule(min(GATES), min(GATES) - 0.02), answerable=0.0)
         sets = {
             "facqa": (scratch_service(EVAL_DIR / "facqa_corpus.jsonl", scratch / "facqa", embedder, reader), facqa),
             "offtopic": (
@@ -203,7 +206,7 @@ def main() -> None:
 
         judges = [
             replace(
-                E5_READER_JUDGE,
+                shipped,
                 gate=DeclineRule(gate, gate - 0.02),
                 answerable=threshold,
                 reader_weight=weight,
