@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,8 +21,10 @@ from index import (
     BuildReport,
     Embedder,
     IndexMissingError,
+    Judged,
     PassageStore,
     ProgressFactory,
+    Quote,
     Reader,
     ReaderJudge,
     Searcher,
@@ -88,6 +91,9 @@ class QuoteService:
         self.reader = reader
         self.judge = judge
         self.decline = decline_rule_for(embedder.name)
+        # An unsure span's paragraph is checked against the question (index/quotes.py);
+        # bench/quote_choice.py turns this off to measure what it changes.
+        self.checks_paragraphs = True
         self._current = Generation.over(stored, Searcher(stored, embedder))
         self._pinned = threading.local()
         self._examples: dict[str, list[str]] = {}
@@ -191,22 +197,20 @@ class QuoteService:
         """Judge, quote and compose the answer to one searched question."""
         verdict = self.judge_result(result)
         articles = self.stored.articles
-        quotes = (
-            [
-                choose_quote(
-                    judged,
-                    articles[judged.hit.passage.article_id],
-                    result.terms,
-                    self.stored.lexical,
-                    self.judge.span_cut(rank, judged),
-                )
-                for rank, judged in enumerate(verdict.ranked)
-            ]
-            if verdict.answered
-            else []
-        )
+        quotes = [self._quote(result, rank, judged) for rank, judged in enumerate(verdict.ranked) if verdict.answered]
         # The hits in the judged order, as `kutip eval` ranks them: the first quote's passage first.
         return compose_answer(result.question, verdict.answered, quotes, articles, verdict.hits(result.hits))
+
+    def _quote(self, result: SearchResult, rank: int, judged: Judged) -> Quote:
+        """The quote from one judged hit. One that may show an answer (the first, or one whose
+        passage the reader read as answering) has an unsure span's paragraph checked against
+        the question by the embedding model."""
+        cut = self.judge.span_cut(rank, judged)
+        embedder, question = self.embedder, result.query_vector.reshape(-1)
+        checks = self.checks_paragraphs and math.isfinite(cut)
+        closeness = (lambda texts: embedder.encode_documents(texts) @ question) if checks else None
+        article = self.stored.articles[judged.hit.passage.article_id]
+        return choose_quote(judged, article, result.terms, self.stored.lexical, cut, closeness)
 
     def sources(self) -> list[Source]:
         stored = self._current.stored

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from index.extraction import draft_from_file, draft_from_text
     from index.feeds import FeedItem, parse_feed
     from index.fetching import Fetcher
-    from index.judge import E5_READER_JUDGE, ReaderJudge, Verdict, judge_without_reader
+    from index.judge import E5_READER_JUDGE, Judged, ReaderJudge, Verdict, judge_without_reader
     from index.language import ENGLISH, INDONESIAN, asks_for_a_fact, guess_language
     from index.library import (
         ADDED_FOLDER,
@@ -66,7 +66,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "index.extraction": ("draft_from_file", "draft_from_text"),
     "index.feeds": ("FeedItem", "parse_feed"),
     "index.fetching": ("Fetcher",),
-    "index.judge": ("E5_READER_JUDGE", "ReaderJudge", "Verdict", "judge_without_reader"),
+    "index.judge": ("E5_READER_JUDGE", "Judged", "ReaderJudge", "Verdict", "judge_without_reader"),
     "index.language": ("ENGLISH", "INDONESIAN", "asks_for_a_fact", "guess_language"),
     "index.library": (
         "ADDED_FOLDER",
@@ -107,6 +107,7 @@ __all__ = [
     "IndexCorruptError",
     "IndexIncompatibleError",
     "IndexMissingError",
+    "Judged",
     "KutipError",
     "LibraryError",
     "ModelError",

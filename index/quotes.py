@@ -1,12 +1,20 @@
 """Chooses what to quote from a judged passage: the sentences holding the reader's answer.
 
-Without a reading (a model the reader was not trained on), the sentence holding most of the
-question's words (IDF-weighted) is quoted, with neighbours that match nearly as well.
+When the reader is unsure of its span in a passage that runs over several paragraphs (a
+caption and the paragraph after it, two short paragraphs of a news story), the paragraph
+to quote is the one closest to the question by the embedding model, and the reader's
+sentence is kept only if it lies there. Without a reading (a model the reader was not
+trained on), the sentence holding most of the question's words (IDF-weighted) is quoted,
+with neighbours that match nearly as well.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
+
+import numpy as np
 
 from index.articles import Article
 from index.judge import Judged
@@ -15,6 +23,9 @@ from index.passages import Passage, Sentence
 
 # A neighbouring sentence joins a lexical quote only when it matches nearly as well as the best.
 NEIGHBOUR_SHARE = 0.75
+
+# The question's cosine with each of the given texts, by the embedding model.
+Closeness = Callable[[Sequence[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -30,9 +41,15 @@ class Quote:
 
 
 def choose_quote(
-    judged: Judged, article: Article, terms: tuple[str, ...], lexical: LexicalIndex, span_probability: float
+    judged: Judged,
+    article: Article,
+    terms: tuple[str, ...],
+    lexical: LexicalIndex,
+    span_probability: float,
+    closeness: Closeness | None = None,
 ) -> Quote:
-    """The quote for `judged`; the answer is marked when its span probability reaches `span_probability`."""
+    """The quote for `judged`; the answer is marked when its span probability reaches
+    `span_probability`. With `closeness`, an unsure span's paragraph is checked against it."""
     passage = judged.hit.passage
     reading = judged.reading
     if reading is None or reading.end <= reading.start:
@@ -41,9 +58,30 @@ def choose_quote(
     start, end = passage.start + reading.start, passage.start + reading.end
     sentences = [s for s in passage.sentences if s.start < end and start < s.end] or list(passage.sentences[:1])
     sentences = [s for s in sentences if s.paragraph == sentences[0].paragraph]
+    confident = reading.span_probability >= span_probability and sentences[0].start <= start
+    confident = confident and end <= sentences[-1].end
+    if not confident and closeness is not None:
+        sentences = _closest_paragraph(passage, article, sentences, closeness)
     quote_start, quote_end = sentences[0].start, sentences[-1].end
-    confident = reading.span_probability >= span_probability and quote_start <= start and end <= quote_end
     return Quote(judged, sentences[0].paragraph, quote_start, quote_end, (start, end) if confident else None)
+
+
+def _closest_paragraph(
+    passage: Passage, article: Article, chosen: list[Sentence], closeness: Closeness
+) -> list[Sentence]:
+    """`chosen` if it lies in the passage's paragraph closest to the question; otherwise that
+    paragraph's sentence closest to the question."""
+    paragraphs = [list(group) for _, group in groupby(passage.sentences, key=lambda s: s.paragraph)]
+    if len(paragraphs) < 2:
+        return chosen
+    texts = [article.text[p[0].start : p[-1].end] for p in paragraphs]
+    sentences = [s for p in paragraphs for s in p]
+    scores = closeness(texts + [article.text[s.start : s.end] for s in sentences])
+    best = paragraphs[int(np.argmax(scores[: len(paragraphs)]))]
+    if best[0].paragraph == chosen[0].paragraph:
+        return chosen
+    sentence_scores = scores[len(paragraphs) :]
+    return [max(best, key=lambda s: sentence_scores[sentences.index(s)])]
 
 
 def _lexical_sentences(

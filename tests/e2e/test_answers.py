@@ -90,3 +90,17 @@ def test_the_wording_step_lets_the_reader_read_another_inflection(real_service: 
     as_asked = TrainedReader(reader.encoder, reader.head, aligns_wording=False).read(question, [caption])[0]
     assert as_asked.answerable < E5_READER_JUDGE.answerable <= aligned.answerable
     assert caption[aligned.start : aligned.end] == "tahun 2013"
+
+
+def test_an_unsure_span_in_a_caption_quotes_the_paragraph_closest_to_the_question(real_service: QuoteService) -> None:
+    # The best passage holds the photo caption and the paragraph after it; the reader is sure
+    # the passage answers but not where, and its best span lies in the caption.
+    question = "Apa yang termasuk dalam langkah timbal balik yang diusulkan Moskow?"
+    real_service.checks_paragraphs = False
+    try:
+        unchecked = real_service.ask(question).citations[0]
+    finally:
+        real_service.checks_paragraphs = True
+    first = real_service.ask(question).citations[0]
+    assert "Rodong Sinmun" in unchecked.quote and unchecked.answer is None
+    assert "pencabutan sebagian sanksi PBB" in first.quote and first.answer is None

@@ -70,6 +70,7 @@ def test_off_topic_questions_are_declined_before_reading(settings: Settings) -> 
 
 def test_an_unsure_span_shows_the_quote_without_marking_it(settings: Settings) -> None:
     service = open_service(settings, FakeReader({"Cho Sung-boo": (0.95, 0.05)}))
+    service.checks_paragraphs = False  # the fake embedder's closeness would choose the paragraph
     first = service.ask("Siapa CEO Kantor Berita Yonhap?").citations[0]
     assert "Cho Sung-boo" in first.quote and first.answer is None
 
@@ -171,3 +172,25 @@ def test_a_further_quote_marks_an_answer_only_where_the_reader_found_one(setting
     assert any("Kyodo" in c.quote for c in answer.citations + answer.more)  # quoted, not marked
     answer = open_service(settings, FakeReader({**spans, "Kyodo": (0.5, 0.9)})).ask(question)
     assert "Kyodo" in {c.answer.text for c in answer.citations + answer.more if c.answer}
+
+
+def test_only_quotes_that_may_show_an_answer_ask_the_embedding_model_about_paragraphs(settings: Settings) -> None:
+    sure = open_service(settings, FakeReader({"Cho Sung-boo": (0.95, 0.9)}))
+    encoded = sure.embedder.documents_encoded  # type: ignore[attr-defined]
+    answer = sure.ask("Siapa CEO Kantor Berita Yonhap yang bertanya kepada Putin tentang nuklir?")
+    assert answer.more and sure.embedder.documents_encoded == encoded  # type: ignore[attr-defined]
+
+    unsure = open_service(settings, FakeReader({"Cho Sung-boo": (0.95, 0.05)}))
+    asked: list[list[str]] = []
+    encode = unsure.embedder.encode_documents
+    unsure.embedder.encode_documents = lambda texts: asked.append(list(texts)) or encode(texts)  # type: ignore[method-assign]
+    answer = unsure.ask("Siapa CEO Kantor Berita Yonhap yang bertanya kepada Putin tentang nuklir?")
+    ranked = unsure.judge_result(unsure.searcher.search(answer.question, unsure.top_k)).ranked
+    may_answer = [
+        judged
+        for rank, judged in enumerate(ranked)
+        if (rank == 0 or "Cho Sung-boo" in judged.hit.passage.text)
+        and len({sentence.paragraph for sentence in judged.hit.passage.sentences}) > 1
+    ]
+    assert answer.more and len(ranked) > len(may_answer) > 0
+    assert len(asked) == len(may_answer)  # not the further passages the reader found no answer in
