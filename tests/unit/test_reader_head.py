@@ -48,8 +48,8 @@ def test_the_shipped_heads_answer_with_the_mean_of_their_logits() -> None:
 def test_the_heads_run_numpy_products_on_one_thread_and_give_the_threads_back() -> None:
     from threadpoolctl import threadpool_info
 
-    def blas_threads() -> list[int]:
-        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    def blas_threads() -> list[int]:  # numpy's own BLAS: the one the heads' products run on
+        return [pool["num_threads"] for pool in threadpool_info() if "numpy" in pool["filepath"]]
 
     before = blas_threads()
     states, mask, passage = inputs()
