@@ -26,6 +26,9 @@ NEIGHBOUR_SHARE = 0.75
 
 # The question's cosine with each of the given texts, by the embedding model.
 Closeness = Callable[[Sequence[str]], np.ndarray]
+# A line this short is a label (a photo's alt-text heading such as "korea utara"), not a
+# quote: the model finds it close to any question naming the same thing.
+LABEL_MAX_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -69,13 +72,14 @@ def choose_quote(
 def _closest_paragraph(
     passage: Passage, article: Article, chosen: list[Sentence], closeness: Closeness
 ) -> list[Sentence]:
-    """`chosen` if it lies in the passage's paragraph closest to the question; otherwise that
-    paragraph's sentence closest to the question."""
-    paragraphs = [list(group) for _, group in groupby(passage.sentences, key=lambda s: s.paragraph)]
+    """`chosen` if it lies in the passage's paragraph closest to the question (labels aside);
+    otherwise that paragraph's sentence closest to the question."""
+    groups = [list(group) for _, group in groupby(passage.sentences, key=lambda s: s.paragraph)]
+    paragraphs = [p for p in groups if len(article.text[p[0].start : p[-1].end].split()) > LABEL_MAX_WORDS]
     if len(paragraphs) < 2:
         return chosen
-    texts = [article.text[p[0].start : p[-1].end] for p in paragraphs]
     sentences = [s for p in paragraphs for s in p]
+    texts = [article.text[p[0].start : p[-1].end] for p in paragraphs]
     scores = closeness(texts + [article.text[s.start : s.end] for s in sentences])
     best = paragraphs[int(np.argmax(scores[: len(paragraphs)]))]
     if best[0].paragraph == chosen[0].paragraph:

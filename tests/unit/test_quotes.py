@@ -84,3 +84,15 @@ def test_a_passage_of_one_paragraph_never_asks() -> None:
     closeness = Closeness("masjid")
     quote = choose_quote(judged, article, (), Bm25Index.build([article.text]), 0.1, closeness)
     assert article.text[quote.start : quote.end] == "Banjir merendam Bekasi." and closeness.asked == []
+
+
+def test_a_label_line_is_never_the_closest_paragraph() -> None:
+    text = "korea utara\nUji coba rudal KN-23 tahun 2013.\nMoskow memilih pendekatan bertahap."
+    article = Article(id="c", title="Rudal", text=text)
+    passage = split_passages(article, lambda text: len(text.split()))[0]
+    start = text.index("Moskow")
+    judged = Judged(Hit(1, passage, 1.0, 1.0, 1.0), Reading(0.8, start, start + 6, 0.01), 1.0)
+    closeness = Closeness("korea", "utara", "Uji coba")
+    quote = choose_quote(judged, article, (), Bm25Index.build([text]), 0.1, closeness)
+    assert article.text[quote.start : quote.end] == "Uji coba rudal KN-23 tahun 2013."
+    assert "korea utara" not in closeness.asked[0]
