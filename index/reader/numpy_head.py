@@ -89,8 +89,8 @@ class HeadEnsemble:
 def single_threaded_blas() -> Iterator[None]:
     """Run numpy's matrix products on one thread. OpenBLAS's worker threads spin for a while
     after each product, and on a two-core box that spinning took the cores from the next
-    encoder pass: reading 4 passages took 64 ms with two BLAS threads and 48 ms with one
-    (bench/speed.py measures the whole question)."""
+    encoder pass: a question with the reader took 80.7 ms (p50) with two BLAS threads and
+    56.8 ms with one (bench/speed.py, 2026-11-30)."""
     with _blas_controller().limit(limits=1, user_api="blas"):
         yield
 
