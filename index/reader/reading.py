@@ -69,7 +69,8 @@ class TrainedReader:
             for n, text in enumerate(passages)
             for pair in make_pairs(tokenizer, align_wording(question, text) if self.aligns_wording else question, text)
         ]
-        readings = self._read_pairs([(pair, _token_lines(pair, passages[n])) for n, pair in windows])
+        breaks = [_line_breaks_before(text) for text in passages]  # once per passage, not per window
+        readings = self._read_pairs([(pair, _token_lines(pair, breaks[n])) for n, pair in windows])
         best: dict[int, Reading] = {}
         for (n, _), reading in zip(windows, readings):
             if n not in best or reading.answerable > best[n].answerable:
@@ -95,9 +96,13 @@ class TrainedReader:
         ]
 
 
-def _token_lines(pair: Pair, passage: str) -> np.ndarray:
-    """Each token's line in the passage, counted by line breaks; -1 outside the passage."""
-    breaks_before = np.concatenate([[0], np.cumsum([char == "\n" for char in passage])])
+def _line_breaks_before(passage: str) -> np.ndarray:
+    """For each character offset of the passage, how many line breaks come before it."""
+    return np.concatenate([[0], np.cumsum([char == "\n" for char in passage])])
+
+
+def _token_lines(pair: Pair, breaks_before: np.ndarray) -> np.ndarray:
+    """Each token's line in the passage (`_line_breaks_before` it); -1 outside the passage."""
     return np.array([breaks_before[span[0]] if span is not None else -1 for span in pair.spans])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from index.reader.pairs import Pair
-from index.reader.reading import Reading, _best_span, _token_lines, _without_end_punctuation
+from index.reader.reading import Reading, _best_span, _line_breaks_before, _token_lines, _without_end_punctuation
 
 
 def test_a_span_leaves_out_the_sentence_end_glued_to_its_last_word() -> None:
@@ -22,7 +22,7 @@ def test_a_span_stays_on_one_line_of_the_passage() -> None:
     pair = Pair(tuple(range(2 + len(words))), (None, None, *words))
     start_p = np.array([0.0, 0.0, 0.6, 0.05, 0.05, 0.25, 0.05, 0.0])
     end_p = np.array([0.0, 0.0, 0.0, 0.05, 0.3, 0.0, 0.05, 0.6])
-    reading = _best_span(pair, _token_lines(pair, passage), start_p, end_p, 0.9)
+    reading = _best_span(pair, _token_lines(pair, _line_breaks_before(passage)), start_p, end_p, 0.9)
     # Across the line break "Uji ... bertahap." would be likelier (0.36); on one line, the caption wins.
     assert passage[reading.start : reading.end] == "Uji coba 2013."
     assert reading.span_probability == 0.6 * 0.3
