@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -205,11 +204,11 @@ class QuoteService:
         """The quote from one judged hit. One that may show an answer (the first, or one whose
         passage the reader read as answering) has an unsure span's paragraph checked against
         the question by the embedding model."""
-        cut = self.judge.span_cut(rank, judged)
         embedder, question = self.embedder, result.query_vector.reshape(-1)
-        checks = self.checks_paragraphs and math.isfinite(cut)
+        checks = self.checks_paragraphs and self.judge.may_show_answer(rank, judged)
         closeness = (lambda texts: embedder.encode_documents(texts) @ question) if checks else None
         article = self.stored.articles[judged.hit.passage.article_id]
+        cut = self.judge.span_cut(rank, judged)
         return choose_quote(judged, article, result.terms, self.stored.lexical, cut, closeness)
 
     def sources(self) -> list[Source]:

@@ -91,12 +91,15 @@ class ReaderJudge:
     unfamiliar: DeclineRule  # what else answers a question unlike those the reader learnt from
     standout: Standout = NO_STANDOUT  # a passage read far above the others answers too
 
+    def may_show_answer(self, rank: int, judged: Judged) -> bool:
+        """Whether a quote may mark an answer: the first, or a further one whose passage the
+        reader found answering too (a bold span in a passage it read as not answering would
+        point at a wrong answer)."""
+        return rank == 0 or (judged.reading is not None and judged.reading.answerable >= self.answerable)
+
     def span_cut(self, rank: int, judged: Judged) -> float:
-        """The span probability a quote's answer needs to be marked. A further quote's only when
-        the reader found that its passage answers too: a bold span in a passage it read as not
-        answering would point at a wrong answer."""
-        answers = judged.reading is not None and judged.reading.answerable >= self.answerable
-        return self.span_probability if rank == 0 or answers else math.inf
+        """The span probability a quote's answer needs to be marked."""
+        return self.span_probability if self.may_show_answer(rank, judged) else math.inf
 
     def passes_gate(self, result: SearchResult, lexical: LexicalIndex) -> bool:
         return self.gate.answers(result, lexical)
