@@ -1,31 +1,39 @@
-"""What checking an unsure span's paragraph against the question (index/quotes.py) changes.
+"""Chooses when a span's paragraph is checked against the question (index/quotes.py), and reports it.
 
 A news passage often runs over several short paragraphs (a photo caption and the paragraph
-after it). When the reader is unsure of its span there, Kutip quotes from the paragraph the
-embedding model finds closest to the question. FacQA and IDK-MRC passages are one paragraph
-each, so the rule never fires on them; here each FacQA validation question's gold passage is
-set between two others in one article, either random FacQA passages or the question's own
-best retrieved passages that lack the answer (hard), and Kutip answers with the check and
-without it. Reported: answered questions whose first quote holds the answer, and the same
-among those whose first quote was chosen by the rule (an unsure span in a passage of several
-paragraphs). Our seed questions (bench/seed_answers.py) are reported by that script.
+after it). When the reader is not sure of its span there (span probability below the judge's
+`sure_span`), Kutip quotes from the paragraph the embedding model finds closest to the
+question, keeping the reader's sentence (and its bold answer) only if it lies there. FacQA and
+IDK-MRC passages are one paragraph each, so the check never fires on them; here each FacQA
+validation question's gold passage is set between two others in one article, either random
+FacQA passages or the question's own best retrieved passages that lack the answer (hard), and
+Kutip answers without the check and with it at each bar. Reported per half of the rows:
+questions answered, first quotes holding the answer, bold answers shown and bold answers
+holding (or held by) a gold answer. The bar is chosen on the even rows (the most first quotes
+holding the answer, then the most right bold answers, then the lowest bar); the odd rows are
+reported. Our seed questions (bench/seed_answers.py) are reported by that script.
 Run: .venv/bin/python bench/quote_choice.py
 """
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from bench_common import EVAL_DIR, load_real_embedder, scratch_service, write_result
 from tune_judge import RememberingReader, read_jsonl, rows_file
 
 from bot.service import QuoteService
+from index.judge import E5_READER_JUDGE
 from index.reader import load_reader
+from index.search import SearchResult
 
 NEIGHBOURS = 2
+SURE_SPANS = (0.1, 0.2, 0.3, 0.5, 0.7, 1.0)  # 0.1 is the bold cut: below it, as before this sweep
 
 
 def articles_in_context(rows: list[dict], neighbours: list[list[str]]) -> list[dict]:  # type: ignore[type-arg]
@@ -40,27 +48,20 @@ def lacks_answer(text: str, row: dict) -> bool:  # type: ignore[type-arg]
     return not any(answer in text for answer in row["answers"])
 
 
-def first_quotes(service: QuoteService, rows: list[dict]) -> dict[str, float]:  # type: ignore[type-arg]
-    """First quotes holding the answer, with the check and without, overall and where it chose."""
-    results = service.searcher.search_many([row["question"] for row in rows], service.top_k)
-    counts = {"answered": 0, "with_check": 0, "without_check": 0, "checked": 0, "checked_with": 0, "checked_without": 0}
-    for row, result in zip(rows, results):
-        service.checks_paragraphs = True
-        checked = service.answer_result(result)
-        service.checks_paragraphs = False
-        unchecked = service.answer_result(result)
-        if not checked.answered:
+def first_quotes(service: QuoteService, rows: list[dict], results: list[SearchResult]) -> dict[str, list[int]]:  # type: ignore[type-arg]
+    """Per half (even, odd): answered, first quote holds the answer, bold shown, bold right."""
+    counts = {"even": [0, 0, 0, 0], "odd": [0, 0, 0, 0]}
+    for n, (row, result) in enumerate(zip(rows, results)):
+        answer = service.answer_result(result)
+        if not answer.answered:
             continue
-        holds = [not lacks_answer(answer.citations[0].quote, row) for answer in (checked, unchecked)]
-        counts["answered"] += 1
-        counts["with_check"] += holds[0]
-        counts["without_check"] += holds[1]
-        first = service.judge_result(result).ranked[0]
-        several = len({sentence.paragraph for sentence in first.hit.passage.sentences}) > 1
-        if several and checked.citations[0].answer is None:
-            counts["checked"] += 1
-            counts["checked_with"] += holds[0]
-            counts["checked_without"] += holds[1]
+        first = answer.citations[0]
+        bold = first.answer.text if first.answer else None
+        half = counts["odd" if n % 2 else "even"]
+        half[0] += 1
+        half[1] += not lacks_answer(first.quote, row)
+        half[2] += bold is not None
+        half[3] += bold is not None and any(g in bold or bold in g for g in row["answers"])
     return counts
 
 
@@ -81,12 +82,33 @@ def main() -> None:
                 for row, result in zip(rows, retrieved)
             ],
         }
-        report = {}
+        report: dict[str, dict[str, dict[str, list[int]]]] = {}
         for name, chosen in neighbours.items():
             corpus_file = rows_file(articles_in_context(rows, chosen), scratch / name)
-            report[name] = first_quotes(scratch_service(corpus_file, scratch / f"{name}-index", embedder, reader), rows)
-        write_result("quote_choice", {"questions": len(rows), **report})
-        print(report)
+            service = scratch_service(corpus_file, scratch / f"{name}-index", embedder, reader)
+            results = service.searcher.search_many([row["question"] for row in rows], service.top_k)
+            service.checks_paragraphs = False
+            report[name] = {"no check": first_quotes(service, rows, results)}
+            service.checks_paragraphs = True
+            for bar in SURE_SPANS:
+                service.judge = replace(E5_READER_JUDGE, sure_span=bar)
+                report[name][str(bar)] = first_quotes(service, rows, results)
+
+        def tuning_score(bar: float) -> tuple[int, int, float]:
+            even = [report[name][str(bar)]["even"] for name in neighbours]
+            return sum(c[1] for c in even), sum(c[3] for c in even), -bar
+
+        chosen_bar = max(SURE_SPANS, key=tuning_score)
+        write_result(
+            "quote_choice",
+            {
+                "questions": len(rows),
+                "counts": "answered, first quote holds the answer, bold shown, bold holds the answer",
+                "chosen_on_even_rows": chosen_bar,
+                **report,
+            },
+        )
+        print(json.dumps({"chosen_on_even_rows": chosen_bar, **report}))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -1,8 +1,11 @@
-"""How Kutip answers our own questions about the seed article (bench/questions/seed_questions.jsonl).
+"""How Kutip answers our own questions about the seed article (bench/questions/seed_questions.jsonl)
+and about six short English news articles of our own (english_articles.jsonl there, asked in
+English: the kind of question XQuAD-en holds, in the language the reader never learnt from).
 
-These questions were written for checking, never for tuning: answerable ones (Indonesian and
-English) name a phrase the answer must quote; near-misses are on topic but the article does
-not hold their answer; off-topic ones have nothing to do with it. Reported per language.
+These questions were written for checking, never for tuning: answerable ones name a phrase the
+answer must quote (and, for the English articles, the article that holds it); near-misses are
+on topic but the articles do not hold their answer; off-topic ones have nothing to do with
+them. The seed's are reported per language.
 Run: .venv/bin/python bench/seed_answers.py
 """
 
@@ -19,6 +22,8 @@ from bot.answers import Answer
 
 SEED = ROOT / "seeds" / "000_fa119bf131a3472f.txt"
 QUESTIONS = ROOT / "bench" / "questions" / "seed_questions.jsonl"
+ENGLISH_ARTICLES = ROOT / "bench" / "questions" / "english_articles.jsonl"
+ENGLISH_QUESTIONS = ROOT / "bench" / "questions" / "english_questions.jsonl"
 
 
 def shown(answer: Answer) -> list[str]:
@@ -51,24 +56,32 @@ def figures(rows: list[dict], answers: list[Answer]) -> dict[str, object]:  # ty
     }
 
 
-def ask_seed_questions(embedder) -> tuple[list[dict], list[Answer]]:  # type: ignore[no-untyped-def,type-arg]
-    """Our seed questions and Kutip's answers to them, over a scratch copy of the seed."""
-    rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+def ask_questions(articles: Path, questions: Path, embedder) -> tuple[list[dict], list[Answer]]:  # type: ignore[no-untyped-def,type-arg]
+    """The questions in `questions` and Kutip's answers to them, over a scratch index of `articles`."""
+    rows = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
     scratch = Path(tempfile.mkdtemp(prefix="kutip-seed-"))
     try:
-        return rows, scratch_service(SEED, scratch, embedder).ask_many([r["question"] for r in rows])
+        return rows, scratch_service(articles, scratch, embedder).ask_many([r["question"] for r in rows])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def main() -> None:
-    rows, answers = ask_seed_questions(load_real_embedder())
-    report = {
-        lang: figures([r for r in rows if r["lang"] == lang], [a for r, a in zip(rows, answers) if r["lang"] == lang])
-        for lang in ("id", "en")
+def ask_seed_questions(embedder) -> tuple[list[dict], list[Answer]]:  # type: ignore[no-untyped-def,type-arg]
+    return ask_questions(SEED, QUESTIONS, embedder)
+
+
+def articles_found(rows: list[dict], answers: list[Answer]) -> dict[str, int]:  # type: ignore[type-arg]
+    """For answerable questions naming their article: is it first in Kutip's order (the `hits` of
+    `kutip ask --json`, declined questions included), and is it the first citation's."""
+    named = [(r, a) for r, a in zip(rows, answers) if r["kind"] == "answer"]
+    return {
+        "first_hit_right_article": sum(bool(a.hits) and a.hits[0].passage.article_id == r["article"] for r, a in named),
+        "first_citation_right_article": sum(a.answered and a.citations[0].article_id == r["article"] for r, a in named),
     }
-    report["all"] = figures(rows, answers)
-    details = [
+
+
+def details(rows: list[dict], answers: list[Answer]) -> list[dict[str, object]]:  # type: ignore[type-arg]
+    return [
         {
             "question": r["question"],
             "kind": r["kind"],
@@ -78,7 +91,26 @@ def main() -> None:
         }
         for r, a in zip(rows, answers)
     ]
-    write_result("seed_answers", {"figures": report, "answers": details})
+
+
+def main() -> None:
+    embedder = load_real_embedder()
+    rows, answers = ask_seed_questions(embedder)
+    report: dict[str, object] = {
+        lang: figures([r for r in rows if r["lang"] == lang], [a for r, a in zip(rows, answers) if r["lang"] == lang])
+        for lang in ("id", "en")
+    }
+    report["all"] = figures(rows, answers)
+    english_rows, english_answers = ask_questions(ENGLISH_ARTICLES, ENGLISH_QUESTIONS, embedder)
+    report["english_articles"] = figures(english_rows, english_answers) | articles_found(english_rows, english_answers)
+    write_result(
+        "seed_answers",
+        {
+            "figures": report,
+            "answers": details(rows, answers),
+            "english_article_answers": details(english_rows, english_answers),
+        },
+    )
     print(json.dumps(report, indent=2))
 
 

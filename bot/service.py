@@ -202,14 +202,14 @@ class QuoteService:
 
     def _quote(self, result: SearchResult, rank: int, judged: Judged) -> Quote:
         """The quote from one judged hit. One that may show an answer (the first, or one whose
-        passage the reader read as answering) has an unsure span's paragraph checked against
-        the question by the embedding model."""
+        passage the reader read as answering) has a span the reader is not sure of checked
+        against the question by the embedding model: is it in the closest paragraph?"""
         embedder, question = self.embedder, result.query_vector.reshape(-1)
         checks = self.checks_paragraphs and self.judge.may_show_answer(rank, judged)
         closeness = (lambda texts: embedder.encode_documents(texts) @ question) if checks else None
         article = self.stored.articles[judged.hit.passage.article_id]
         cut = self.judge.span_cut(rank, judged)
-        return choose_quote(judged, article, result.terms, self.stored.lexical, cut, closeness)
+        return choose_quote(judged, article, result.terms, self.stored.lexical, cut, self.judge.sure_span, closeness)
 
     def sources(self) -> list[Source]:
         stored = self._current.stored

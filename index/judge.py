@@ -87,6 +87,7 @@ class ReaderJudge:
     reader_weight: float  # share of the reader in the ordering score, the rest retrieval
     read_depth: int  # how many of the best hits are read
     span_probability: float  # a span at least this probable is shown as the answer
+    sure_span: float  # a less probable span has its paragraph checked against the question
     familiar: DeclineRule  # what else answers a question like those the reader learnt from
     unfamiliar: DeclineRule  # what else answers a question unlike those the reader learnt from
     standout: Standout = NO_STANDOUT  # a passage read far above the others answers too
@@ -135,13 +136,15 @@ def judge_without_reader(result: SearchResult, lexical: LexicalIndex, rule: Decl
 # questions, with a margin); among ties the better balanced accuracy, then the strictest rules.
 # The standout rule took over what the every-word rule answered. Figures and the best settings
 # tried are in bench/results/tune_judge.json. The span cut hides the least sure spans at a
-# small cost in FacQA token F1 (its "span_cuts").
+# small cost in FacQA token F1 (its "span_cuts"). The bar below which a span's paragraph is
+# checked (`sure_span`) was chosen by bench/quote_choice.py, on the same even rows.
 E5_READER_JUDGE = ReaderJudge(
     gate=DeclineRule(contrast=0.0, covered_contrast=-0.02),
     answerable=0.3,
     reader_weight=0.25,
     read_depth=4,
     span_probability=0.1,
+    sure_span=0.5,
     familiar=NEVER,
     unfamiliar=E5_DECLINE_RULE,
     standout=Standout(answerable=0.2, ratio=3.0),

@@ -1,11 +1,11 @@
 """Chooses what to quote from a judged passage: the sentences holding the reader's answer.
 
-When the reader is unsure of its span in a passage that runs over several paragraphs (a
+When the reader is not sure of its span in a passage that runs over several paragraphs (a
 caption and the paragraph after it, two short paragraphs of a news story), the paragraph
 to quote is the one closest to the question by the embedding model, and the reader's
-sentence is kept only if it lies there. Without a reading (a model the reader was not
-trained on), the sentence holding most of the question's words (IDF-weighted) is quoted,
-with neighbours that match nearly as well.
+sentence (its answer marked if probable enough) is kept only if it lies there. Without a
+reading (a model the reader was not trained on), the sentence holding most of the
+question's words (IDF-weighted) is quoted, with neighbours that match nearly as well.
 """
 
 from __future__ import annotations
@@ -49,10 +49,12 @@ def choose_quote(
     terms: tuple[str, ...],
     lexical: LexicalIndex,
     span_probability: float,
+    sure_span: float,
     closeness: Closeness | None = None,
 ) -> Quote:
     """The quote for `judged`; the answer is marked when its span probability reaches
-    `span_probability`. With `closeness`, an unsure span's paragraph is checked against it."""
+    `span_probability`. With `closeness`, a span less probable than `sure_span` has its
+    paragraph checked against the question; the answer stays marked only where it stays quoted."""
     passage = judged.hit.passage
     reading = judged.reading
     if reading is None or reading.end <= reading.start:
@@ -61,10 +63,12 @@ def choose_quote(
     start, end = passage.start + reading.start, passage.start + reading.end
     sentences = [s for s in passage.sentences if s.start < end and start < s.end] or list(passage.sentences[:1])
     sentences = [s for s in sentences if s.paragraph == sentences[0].paragraph]
-    confident = reading.span_probability >= span_probability and sentences[0].start <= start
-    confident = confident and end <= sentences[-1].end
-    if not confident and closeness is not None:
-        sentences = _closest_paragraph(passage, article, sentences, closeness)
+    inside = sentences[0].start <= start and end <= sentences[-1].end
+    confident = inside and reading.span_probability >= span_probability
+    if closeness is not None and not (inside and reading.span_probability >= sure_span):
+        checked = _closest_paragraph(passage, article, sentences, closeness)
+        confident = confident and checked == sentences
+        sentences = checked
     quote_start, quote_end = sentences[0].start, sentences[-1].end
     return Quote(judged, sentences[0].paragraph, quote_start, quote_end, (start, end) if confident else None)
 

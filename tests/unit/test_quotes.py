@@ -44,9 +44,13 @@ class Closeness:
         return np.array([sum(word in text for word in self.words) / (1 + len(text) / 1000) for text in texts])
 
 
-def quoted(judged: Judged, closeness: Closeness | None, cut: float = 0.1) -> tuple[str, object]:
-    quote = choose_quote(judged, ARTICLE, ("sanksi",), LEXICAL, cut, closeness)
+def quoted(judged: Judged, closeness: Closeness | None, cut: float = 0.1, sure: float = 0.5) -> tuple[str, object]:
+    quote = choose_quote(judged, ARTICLE, ("sanksi",), LEXICAL, cut, sure, closeness)
     return TEXT[quote.start : quote.end], quote.answer
+
+
+def span_of(phrase: str) -> tuple[int, int]:
+    return TEXT.index(phrase), TEXT.index(phrase) + len(phrase)
 
 
 def test_the_passage_runs_over_the_caption_and_the_next_paragraph() -> None:
@@ -65,11 +69,18 @@ def test_an_unsure_span_in_the_closest_paragraph_keeps_the_readers_sentence() ->
     assert quote == "Moskow memilih pendekatan bertahap." and answer is None
 
 
-def test_a_confident_span_is_quoted_and_marked_without_asking() -> None:
+def test_a_sure_span_is_quoted_and_marked_without_asking() -> None:
     closeness = Closeness("timbal balik")
     quote, answer = quoted(judged_at("tahun 2013", 0.9), closeness)
-    assert quote == CAPTION and answer == (TEXT.index("tahun 2013"), TEXT.index("tahun 2013") + len("tahun 2013"))
+    assert quote == CAPTION and answer == span_of("tahun 2013")
     assert closeness.asked == []
+
+
+def test_a_marked_span_below_the_sure_bar_is_checked_and_unmarked_where_it_moves() -> None:
+    judged = judged_at("Rodong Sinmun", 0.3)  # probable enough to mark, not sure enough to trust
+    assert quoted(judged, Closeness("timbal balik", "sanksi")) == (SANCTIONS, None)
+    assert quoted(judged, Closeness("Rodong", "Sumber")) == (CAPTION, span_of("Rodong Sinmun"))
+    assert quoted(judged, Closeness("timbal balik", "sanksi"), sure=0.3) == (CAPTION, span_of("Rodong Sinmun"))
 
 
 def test_without_closeness_an_unsure_span_keeps_the_readers_sentence() -> None:
@@ -82,7 +93,7 @@ def test_a_passage_of_one_paragraph_never_asks() -> None:
     passage = split_passages(article, lambda text: len(text.split()))[0]
     judged = Judged(Hit(1, passage, 1.0, 1.0, 1.0), Reading(0.8, 0, 6, 0.01), 1.0)
     closeness = Closeness("masjid")
-    quote = choose_quote(judged, article, (), Bm25Index.build([article.text]), 0.1, closeness)
+    quote = choose_quote(judged, article, (), Bm25Index.build([article.text]), 0.1, 0.5, closeness)
     assert article.text[quote.start : quote.end] == "Banjir merendam Bekasi." and closeness.asked == []
 
 
@@ -93,6 +104,6 @@ def test_a_label_line_is_never_the_closest_paragraph() -> None:
     start = text.index("Moskow")
     judged = Judged(Hit(1, passage, 1.0, 1.0, 1.0), Reading(0.8, start, start + 6, 0.01), 1.0)
     closeness = Closeness("korea", "utara", "Uji coba")
-    quote = choose_quote(judged, article, (), Bm25Index.build([text]), 0.1, closeness)
+    quote = choose_quote(judged, article, (), Bm25Index.build([text]), 0.1, 0.5, closeness)
     assert article.text[quote.start : quote.end] == "Uji coba rudal KN-23 tahun 2013."
     assert "korea utara" not in closeness.asked[0]
