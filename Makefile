@@ -52,7 +52,7 @@ bench: install
 	cd bench && for script in retrieval decline tune_judge quote_choice reader seed_answers runtime tokenizer speed library scale; do \
 		../$(BIN)/python $$script.py || exit 1; done
 
-# Rebuilds index/reader/weights/reader-seed*.safetensors from ../shared/eval (see MODEL_CARD.md
+# Rebuilds index/models/reader/weights/reader-seed*.safetensors from ../shared/eval (see MODEL_CARD.md
 # there): encoder states for every example once, then each head's epochs.
 train-reader: install
 	$(BIN)/python -m training.prepare_reader_data --eval-dir ../shared/eval --out build/reader

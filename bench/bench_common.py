@@ -27,7 +27,7 @@ def model_cache_dir() -> Path:
 
 def load_real_embedder(precision: str = "int8"):  # type: ignore[no-untyped-def]
     """The bundled model as Kutip runs it: int8 on OpenVINO by default, or "fp32" (torch)."""
-    from index.embedder import load_embedder
+    from index.models.embedder import load_embedder
 
     return load_embedder(None, model_cache_dir(), precision)
 
@@ -39,7 +39,8 @@ def scratch_index(corpus: Path, embedder, store: str = "faiss"):  # type: ignore
     import tempfile
 
     from index.building import refresh_index
-    from index.store import StoreConfig, open_store
+    from index.store import open_store
+    from index.store.base import StoreConfig
 
     scratch = Path(tempfile.mkdtemp(prefix="kutip-bench-"))
     (scratch / "seeds").mkdir()

@@ -1,4 +1,4 @@
-"""Measures when Kutip declines (index/relevance.py) with the bundled model, and sweeps its cut.
+"""Measures when Kutip declines (index/answering/gate.py) with the bundled model, and sweeps its cut.
 
 Evidence is gathered with the real model on three kinds of question:
   - IDK-MRC: answerable questions and near-paraphrases their paragraph does NOT answer;
@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 from bench_common import EVAL_DIR, ROOT, load_real_embedder, scratch_index, write_result
 
+from index.answering.gate import E5_DECLINE_RULE, DeclineRule, Evidence, gather_evidence
+from index.answering.search import Searcher
 from index.evaluation import corpus_from_questions
-from index.relevance import E5_DECLINE_RULE, DeclineRule, Evidence, gather_evidence
-from index.search import Searcher
 
 FEATURES = [f.name for f in fields(Evidence)]
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from bench_common import EVAL_DIR, ROOT, load_real_embedder, write_result
 
-from bot.library import LiveLibrary
+from bot.live.library import LiveLibrary
 from bot.service import QuoteService
 from bot.settings import Settings
 

@@ -1,4 +1,4 @@
-"""Chooses when a span's paragraph is checked against the question (index/quotes.py), and reports it.
+"""Chooses when a span's paragraph is checked against the question (index/answering/quotes.py), and reports it.
 
 A news passage often runs over several short paragraphs (a photo caption and the paragraph
 after it). When the reader is not sure of its span there (span probability below the judge's
@@ -28,9 +28,9 @@ from bench_common import EVAL_DIR, load_real_embedder, scratch_service, write_re
 from tune_judge import RememberingReader, read_jsonl, rows_file
 
 from bot.service import QuoteService
-from index.judge import E5_READER_JUDGE
-from index.reader import load_reader
-from index.search import SearchResult
+from index.answering.judge import E5_READER_JUDGE
+from index.answering.search import SearchResult
+from index.models.reader import load_reader
 
 NEIGHBOURS = 2
 SURE_SPANS = (0.1, 0.2, 0.3, 0.5, 0.7, 1.0)  # 0.1 is the bold cut: below it, as before this sweep

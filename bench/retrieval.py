@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 from bench_common import EVAL_DIR, load_real_embedder, scratch_index, write_result
 
+from index.answering.gate import decline_rule_for
+from index.answering.search import CANDIDATES, DEFAULT_DENSE_WEIGHT, Hit, Searcher, SearchResult
 from index.evaluation import EvalQuestion, evaluate, read_questions
-from index.relevance import decline_rule_for
-from index.search import CANDIDATES, DEFAULT_DENSE_WEIGHT, Hit, Searcher, SearchResult
 
 WEIGHTS = [round(0.1 * i, 1) for i in range(11)]
 
@@ -93,7 +93,7 @@ def milvus_figures(eval_dir: Path, embedder) -> dict[str, dict]:  # type: ignore
 
 def native_hybrid(stored, question: EvalQuestion, vector, ranker, request) -> SearchResult:  # type: ignore[no-untyped-def]
     """Milvus's hybrid_search over the dense and BM25 fields, top 20, as a SearchResult."""
-    from index.lexical import tokenize
+    from index.text.lexical import tokenize
 
     terms = tuple(tokenize(question.question))
     searches = [request([vector.tolist()], "vector", {"metric_type": "IP"}, CANDIDATES)]

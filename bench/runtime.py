@@ -15,8 +15,8 @@ from reader import reader_figures
 from retrieval import score
 from seed_answers import SEED, ask_seed_questions
 
+from index.answering.search import DEFAULT_DENSE_WEIGHT
 from index.evaluation import read_questions
-from index.search import DEFAULT_DENSE_WEIGHT
 
 PRECISIONS = ("fp32", "int8")
 

@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 from bench_common import write_result
 
-from index.articles import Article
-from index.passages import Passage, Sentence
+from index.text.articles import Article
+from index.text.passages import Passage, Sentence
 
 DIMENSION = 384
 STORY = 100  # passages per story direction
@@ -120,7 +120,8 @@ def _unit(values: np.ndarray) -> np.ndarray:
 
 
 def build(size: int, store: str, folder: Path) -> dict[str, object]:
-    from index.store import FORMAT_VERSION, Manifest, open_writer
+    from index.store import open_writer
+    from index.store.base import FORMAT_VERSION, Manifest
 
     started = time.perf_counter()
     story = stories(size)
@@ -146,7 +147,7 @@ def build(size: int, store: str, folder: Path) -> dict[str, object]:
 
 
 def serve(size: int, store: str, folder: Path, count: int) -> dict[str, object]:
-    from index.search import Searcher
+    from index.answering.search import Searcher
     from index.store import open_store
 
     before = rss_mb()
@@ -186,7 +187,7 @@ def dense_variants(size: int, count: int) -> dict[str, object]:
     """FAISS indexes over the same vectors: what FLAT_LIMIT and IVF-Flat's nprobe rest on."""
     import faiss
 
-    from index.dense import lists_for
+    from index.store.dense import lists_for
 
     corpus = vectors(stories(size))
     rng = np.random.default_rng(3)
@@ -233,7 +234,7 @@ def _timed(index: object, queries: np.ndarray, exact: list[set[int]], threads: i
 
 
 def _config(store: str, folder: Path):  # type: ignore[no-untyped-def]
-    from index.store import StoreConfig
+    from index.store.base import StoreConfig
 
     return StoreConfig(store, str(folder / "kutip-milvus.db"))
 

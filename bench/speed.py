@@ -24,11 +24,11 @@ from bench_common import EVAL_DIR, ROOT, load_real_embedder, model_cache_dir, sc
 
 from bot.service import QuoteService
 from bot.settings import Settings
-from index.articles import read_articles
 from index.building import refresh_index
-from index.e5.model import MODEL_DIR_NAME
-from index.passages import split_passages
-from index.store import read_manifest
+from index.models.e5.model import MODEL_DIR_NAME
+from index.store.base import read_manifest
+from index.text.articles import read_articles
+from index.text.passages import split_passages
 
 REPEATS = 3
 PRECISIONS = ("fp32", "int8")

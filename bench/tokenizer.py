@@ -1,6 +1,6 @@
 """Memory and load time of the bundled model's two tokenizers, each in a fresh process:
 `tokenizers` reading tokenizer.json (what sentence-transformers uses) and Kutip's light
-`index/e5/unigram.py` (what the int8 runtime uses).
+`index/models/e5/unigram.py` (what the int8 runtime uses).
 
 Run: .venv/bin/python bench/tokenizer.py   (writes bench/results/tokenizer.json)
 """
@@ -13,8 +13,8 @@ import sys
 
 from bench_common import ROOT, model_cache_dir, write_result
 
-from index.e5.export import RUNTIME_DIR_NAME, VOCABULARY_FILE
-from index.e5.model import MODEL_DIR_NAME
+from index.models.e5.export import RUNTIME_DIR_NAME, VOCABULARY_FILE
+from index.models.e5.model import MODEL_DIR_NAME
 
 MEASURE = """
 import json, sys, time
@@ -26,7 +26,7 @@ if kind == "tokenizers":
     from tokenizers import Tokenizer as load
     load = load.from_file
 else:
-    from index.e5.unigram import load_tokenizer as load
+    from index.models.e5.unigram import load_tokenizer as load
 before, started = rss_mib(), time.perf_counter()
 tokenizer = load(path if kind == "tokenizers" else Path(path))
 print(json.dumps({"load_seconds": round(time.perf_counter() - started, 3), "rss_mib": round(rss_mib() - before, 1)}))
@@ -44,7 +44,7 @@ def main() -> None:
     cache = model_cache_dir()
     report = {
         "tokenizers (tokenizer.json)": measure("tokenizers", str(cache / MODEL_DIR_NAME / "tokenizer.json")),
-        "index/e5/unigram.py": measure("unigram", str(cache / RUNTIME_DIR_NAME / VOCABULARY_FILE)),
+        "index/models/e5/unigram.py": measure("unigram", str(cache / RUNTIME_DIR_NAME / VOCABULARY_FILE)),
     }
     write_result("tokenizer", report)
     print(json.dumps(report, indent=2))

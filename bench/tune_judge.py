@@ -1,4 +1,4 @@
-"""Chooses the reader judge's settings (index/judge.py E5_READER_JUDGE) and reports them.
+"""Chooses the reader judge's settings (index/answering/judge.py E5_READER_JUDGE) and reports them.
 
 Every question is searched and its best passages read once; then each setting of the
 off-topic gate, the answerability threshold, the bar for a passage read far above the
@@ -32,12 +32,12 @@ from typing import Any
 from bench_common import EVAL_DIR, ROOT, load_real_embedder, scratch_service, write_result
 
 from bot.answers import Answer
+from index.answering.gate import NEVER, DeclineRule
+from index.answering.judge import E5_READER_JUDGE, NO_STANDOUT, ReaderJudge, Standout
+from index.answering.search import SearchResult
 from index.evaluation import corpus_from_questions, token_f1
-from index.judge import E5_READER_JUDGE, NO_STANDOUT, ReaderJudge, Standout
-from index.reader import Reader, Reading, load_reader
-from index.reader.reading import DEFAULT_HEAD_PATHS
-from index.relevance import NEVER, DeclineRule
-from index.search import SearchResult
+from index.models.reader import Reader, Reading, load_reader
+from index.models.reader.reading import DEFAULT_HEAD_PATHS
 
 KEPT_SETTINGS = 200  # of the sweep's thousands, the results file keeps the best by the objective
 GATES = (-0.04, -0.02, 0.0, 0.02)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # for annotations only: index.quotes imports the reader (torch)
+if TYPE_CHECKING:  # for annotations only: index.answering.quotes imports the reader (torch)
     from index import Article, Hit, Quote
 
 MAX_QUOTES = 3

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from bot.language import reply_language
 from bot.messages import message
 from bot.progress import progress_bar
 from bot.question import MAX_QUESTION_CHARS, EmptyQuestionError, LongQuestionError, check_question
 from bot.render_text import render_answer_text, render_sources_text
+from bot.reply_language import reply_language
 from bot.service import QuoteService, open_service
 from bot.settings import Settings
 

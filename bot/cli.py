@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.answers import Answer, Citation
-from bot.language import reply_language
 from bot.question import EmptyQuestionError, QuestionError, check_question
 from bot.render_text import render_answer_text
+from bot.reply_language import reply_language
 from bot.settings import Settings, SettingsError, load_settings
 from index import KutipError
 
@@ -52,7 +52,7 @@ def _limit_malloc_arenas() -> None:
     """Two malloc arenas instead of glibc's eight per core: the bot answers on worker threads,
     and every thread's arena would keep the memory the model's buffers once took (one of the
     three changes that took the bot from 577 to 450 MiB in bench/speed.py; see
-    index/openvino_embedder.py). Where malloc is not glibc's, nothing happens."""
+    index/models/openvino.py). Where malloc is not glibc's, nothing happens."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, MALLOC_ARENAS)
 
@@ -294,7 +294,7 @@ def _command_info(args: argparse.Namespace, settings: Settings, embedder: Embedd
 
 
 def _command_eval(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
-    from bot.evaluation import run_eval
+    from bot.eval_command import run_eval
 
     report = run_eval(settings, args.file, args.corpus, args.split, embedder)
     print(json.dumps(report, indent=2))
@@ -310,7 +310,7 @@ def _command_chat(args: argparse.Namespace, settings: Settings, embedder: Embedd
 
 
 def _command_bot(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
-    from bot.app import run_bot
+    from bot.telegram.app import run_bot
 
     return run_bot(settings, embedder)
 

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from bot.language import ENGLISH, INDONESIAN
+from bot.reply_language import ENGLISH, INDONESIAN
 from index import Article
 
 _NAME = re.compile(r"(?=\b([A-Z][a-z]+ [A-Z][a-z]+)\b)")  # two-word names: "Korea Utara"

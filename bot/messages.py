@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.language import ENGLISH, INDONESIAN
+from bot.reply_language import ENGLISH, INDONESIAN
 
 _MESSAGES: dict[str, dict[str, str]] = {
     ENGLISH: {

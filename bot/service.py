@@ -91,7 +91,7 @@ class QuoteService:
         self.judge = judge
         self.decline = decline_rule_for(embedder.name)
         # A span the reader is not sure of has its paragraph checked against the question
-        # (index/quotes.py); bench/quote_choice.py turns this off to measure what it changes.
+        # (index/answering/quotes.py); bench/quote_choice.py turns this off to measure what it changes.
         self.checks_paragraphs = True
         self._current = Generation.over(stored, Searcher(stored, embedder))
         self._pinned = threading.local()

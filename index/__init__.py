@@ -30,17 +30,20 @@ from index.errors import (
 )
 
 if TYPE_CHECKING:
-    from index.articles import Article
+    from index.answering.gate import decline_rule_for
+    from index.answering.judge import E5_READER_JUDGE, Judged, ReaderJudge, Verdict, judge_without_reader
+    from index.answering.quotes import Quote, choose_quote
+    from index.answering.search import Hit, Searcher, SearchResult
     from index.building import BuildReport, ProgressFactory, refresh_index
-    from index.e5 import DEFAULT_MODEL_NAME, MODEL_DIR_NAME
-    from index.embedder import PRECISIONS, Embedder, load_embedder
     from index.evaluation import corpus_from_questions, evaluate, read_questions
-    from index.extraction import draft_from_file, draft_from_text
-    from index.feeds import FeedItem, parse_feed
-    from index.fetching import Fetcher
-    from index.judge import E5_READER_JUDGE, Judged, ReaderJudge, Verdict, judge_without_reader
-    from index.language import ENGLISH, INDONESIAN, asks_for_a_fact, guess_language
-    from index.library import (
+    from index.models.base import Embedder
+    from index.models.e5 import DEFAULT_MODEL_NAME, MODEL_DIR_NAME
+    from index.models.embedder import PRECISIONS, load_embedder
+    from index.models.reader import Reader, load_reader
+    from index.seeds.extraction import draft_from_file, draft_from_text
+    from index.seeds.feeds import FeedItem, parse_feed
+    from index.seeds.fetching import Fetcher
+    from index.seeds.folder import (
         ADDED_FOLDER,
         add_article,
         add_from_url,
@@ -49,26 +52,26 @@ if TYPE_CHECKING:
         remove_article,
         write_atomically,
     )
-    from index.quotes import Quote, choose_quote
-    from index.reader import Reader, load_reader
-    from index.relevance import decline_rule_for
-    from index.search import Hit, Searcher, SearchResult
-    from index.sentences import split_paragraphs
-    from index.store import PassageStore, StoreConfig, StoreStats, open_store, read_manifest
+    from index.store import open_store
+    from index.store.base import PassageStore, StoreConfig, StoreStats, read_manifest
+    from index.text.articles import Article
+    from index.text.language import ENGLISH, INDONESIAN, asks_for_a_fact, guess_language
+    from index.text.sentences import split_paragraphs
 
 # Where each lazily imported name lives.
 _MODULES: dict[str, tuple[str, ...]] = {
-    "index.articles": ("Article",),
+    "index.text.articles": ("Article",),
     "index.building": ("BuildReport", "ProgressFactory", "refresh_index"),
-    "index.e5": ("DEFAULT_MODEL_NAME", "MODEL_DIR_NAME"),
-    "index.embedder": ("PRECISIONS", "Embedder", "load_embedder"),
+    "index.models.e5": ("DEFAULT_MODEL_NAME", "MODEL_DIR_NAME"),
+    "index.models.base": ("Embedder",),
+    "index.models.embedder": ("PRECISIONS", "load_embedder"),
     "index.evaluation": ("corpus_from_questions", "evaluate", "read_questions"),
-    "index.extraction": ("draft_from_file", "draft_from_text"),
-    "index.feeds": ("FeedItem", "parse_feed"),
-    "index.fetching": ("Fetcher",),
-    "index.judge": ("E5_READER_JUDGE", "Judged", "ReaderJudge", "Verdict", "judge_without_reader"),
-    "index.language": ("ENGLISH", "INDONESIAN", "asks_for_a_fact", "guess_language"),
-    "index.library": (
+    "index.seeds.extraction": ("draft_from_file", "draft_from_text"),
+    "index.seeds.feeds": ("FeedItem", "parse_feed"),
+    "index.seeds.fetching": ("Fetcher",),
+    "index.answering.judge": ("E5_READER_JUDGE", "Judged", "ReaderJudge", "Verdict", "judge_without_reader"),
+    "index.text.language": ("ENGLISH", "INDONESIAN", "asks_for_a_fact", "guess_language"),
+    "index.seeds.folder": (
         "ADDED_FOLDER",
         "add_article",
         "add_from_url",
@@ -77,12 +80,13 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "remove_article",
         "write_atomically",
     ),
-    "index.quotes": ("Quote", "choose_quote"),
-    "index.reader": ("Reader", "load_reader"),
-    "index.relevance": ("decline_rule_for",),
-    "index.search": ("Hit", "SearchResult", "Searcher"),
-    "index.sentences": ("split_paragraphs",),
-    "index.store": ("PassageStore", "StoreConfig", "StoreStats", "open_store", "read_manifest"),
+    "index.answering.quotes": ("Quote", "choose_quote"),
+    "index.models.reader": ("Reader", "load_reader"),
+    "index.answering.gate": ("decline_rule_for",),
+    "index.answering.search": ("Hit", "SearchResult", "Searcher"),
+    "index.text.sentences": ("split_paragraphs",),
+    "index.store": ("open_store",),
+    "index.store.base": ("PassageStore", "StoreConfig", "StoreStats", "read_manifest"),
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names}
 

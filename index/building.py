@@ -9,12 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from index.articles import DEFAULT_MAX_FILE_BYTES, Article, read_articles
-from index.background import BACKGROUND_PASSAGES
-from index.embedder import Embedder
 from index.errors import IndexIncompatibleError, IndexMissingError
-from index.passages import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP, SPLITTER_VERSION, split_passages
-from index.store import (
+from index.models.base import Embedder
+from index.store import open_store, open_writer
+from index.store.background import BACKGROUND_PASSAGES
+from index.store.base import (
     FORMAT_VERSION,
     Manifest,
     PassageStore,
@@ -22,10 +21,10 @@ from index.store import (
     StoreWriter,
     build_lock,
     check_model,
-    open_store,
-    open_writer,
     read_manifest,
 )
+from index.text.articles import DEFAULT_MAX_FILE_BYTES, Article, read_articles
+from index.text.passages import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP, SPLITTER_VERSION, split_passages
 
 # Called once with the number of passages to embed, then the returned callback per batch.
 ProgressFactory = Callable[[int], Callable[[int], None]]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.search import SearchResult
+from index.answering.search import SearchResult
 
 EVAL_DEPTH = 10  # MRR@10
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_application
 from bot.service import QuoteService
 from bot.settings import Settings
+from bot.telegram.app import build_application
 from tests.helpers import SEED
 from tests.helpers.bot_driver import polling
 from tests.helpers.fake_embedder import FakeEmbedder

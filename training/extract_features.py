@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedder import SentenceTransformerEmbedder
-from index.reader.config import LAYERS
-from index.reader.pairs import pad_batch
+from index.models.embedder import SentenceTransformerEmbedder
+from index.models.reader.config import LAYERS
+from index.models.reader.pairs import pad_batch
 from training.reader_examples import Example
 
 BATCH = 32

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from index.embedder import SentenceTransformerEmbedder, load_embedder
+from index.models.embedder import SentenceTransformerEmbedder, load_embedder
 from training.extract_features import INFO_FILE, extract
 from training.reader_examples import build_context_examples, build_examples
 

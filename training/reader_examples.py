@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from index.embedder import Embedder
-from index.reader.pairs import Pair, make_pairs
+from index.models.base import Embedder
+from index.models.reader.pairs import Pair, make_pairs
 
 HARD_NEGATIVES = 3
 RANDOM_NEGATIVES = 1
@@ -121,8 +121,8 @@ def _lacks_answer(text: str, row: dict[str, Any], doc_id: str) -> bool:
 
 def _hard_negatives(rows: list[dict[str, Any]], corpus_file: Path, embedder: Embedder) -> dict[str, list[str]]:
     """For each FacQA question, the best articles Kutip's search finds that lack its answer."""
+    from index.answering.search import Searcher
     from index.building import refresh_index
-    from index.search import Searcher
     from index.store import load_index
 
     scratch = Path(tempfile.mkdtemp(prefix="kutip-reader-"))

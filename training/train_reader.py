@@ -18,9 +18,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from index.reader.config import HeadConfig
-from index.reader.head import ReaderHead, save_head
-from index.reader.reading import shipped_head_path
+from index.models.reader.config import HeadConfig
+from index.models.reader.head import ReaderHead, save_head
+from index.models.reader.reading import shipped_head_path
 from training.extract_features import INFO_FILE, SOURCES, STATES_FILE, TABLE_FILE
 from training.prepare_reader_data import DEFAULT_OUT
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.service import QuoteService
-from index.judge import E5_READER_JUDGE
-from index.reader import TrainedReader
+from index.answering.judge import E5_READER_JUDGE
+from index.models.reader import TrainedReader
 
 pytestmark = pytest.mark.e2e
 SEED_ID = "000_fa119bf131a3472f"
@@ -69,7 +69,7 @@ def test_a_near_miss_on_topic_is_declined(real_service: QuoteService, question: 
 
 
 def test_reader_pairs_point_at_exact_passage_text(real_service: QuoteService) -> None:
-    from index.reader.pairs import make_pairs
+    from index.models.reader.pairs import make_pairs
 
     passage = real_service.stored.passages([2])[2].text
     tokenizer = real_service.reader.encoder.tokenizer  # type: ignore[union-attr]

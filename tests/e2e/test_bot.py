@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_application
 from bot.service import QuoteService
 from bot.settings import Settings
+from bot.telegram.app import build_application
 from tests.helpers.bot_driver import (
     ASK_EN,
     ASK_ID,

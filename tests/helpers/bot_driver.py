@@ -11,10 +11,10 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, build_application
-from bot.library import LiveLibrary
+from bot.live.library import LiveLibrary
 from bot.service import QuoteService
 from bot.settings import Settings
+from bot.telegram.app import ALLOWED_UPDATES, build_application
 from index import Embedder
 from tests.helpers import SEED
 from tests.helpers.fake_embedder import FakeEmbedder

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from index.lexical import tokenize
+from index.text.lexical import tokenize
 
 
 class FakeEmbedder:

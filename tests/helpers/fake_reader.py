@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from index.reader import Reading
+from index.models.reader import Reading
 
 UNANSWERED = 0.02
 

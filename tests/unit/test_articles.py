@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from index.articles import Article, clean_text, derive_title, read_articles, shorten
 from index.errors import SeedError
+from index.text.articles import Article, clean_text, derive_title, read_articles, shorten
 from tests.helpers import SEED
 
 

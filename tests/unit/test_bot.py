@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, build_application, install_redaction, set_commands
 from bot.service import QuoteService
 from bot.settings import Settings
+from bot.telegram.app import ALLOWED_UPDATES, build_application, install_redaction, set_commands
 from tests.helpers.bot_driver import (
     ADMIN,
     ASK_EN,
@@ -45,7 +45,8 @@ pytestmark = pytest.mark.timeout(30)
 
 # Start-up failures need no model: a stub service keeps each `kutip bot` run near one second.
 RUN_BOT_WITHOUT_MODEL = (
-    "import sys; from bot import app, cli; app.open_service = lambda *args, **kwargs: None; sys.exit(cli.main(['bot']))"
+    "import sys; from bot import cli; from bot.telegram import app; "
+    "app.open_service = lambda *args, **kwargs: None; sys.exit(cli.main(['bot']))"
 )
 
 

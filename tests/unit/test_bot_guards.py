@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_application
-from bot.buttons import MoreButton, ParagraphButton, parse_button
-from bot.delivery import RetryPolicy
 from bot.service import QuoteService
 from bot.settings import Settings
+from bot.telegram.app import build_application
+from bot.telegram.buttons import MoreButton, ParagraphButton, parse_button
+from bot.telegram.delivery import RetryPolicy
 from tests.helpers.bot_driver import polling, seed_service
 from tests.helpers.fake_telegram import FakeTelegram
 
@@ -149,7 +149,7 @@ async def test_the_webhook_secret_never_appears_in_the_logs(
     )  # fmt: skip
     # No model is needed to register a webhook: a stub service keeps the run near one second.
     code = (
-        "import sys; from bot import app, cli; "
+        "import sys; from bot import cli; from bot.telegram import app; "
         "app.open_service = lambda *args, **kwargs: None; sys.exit(cli.main(['bot']))"
     )
     process = await asyncio.create_subprocess_exec(

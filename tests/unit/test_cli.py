@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from index import Embedder, milvus_schema
-from index.store import MILVUS, StoreConfig
+from index import Embedder
+from index.store import milvus_schema
+from index.store.base import MILVUS, StoreConfig
 from tests.helpers.fake_embedder import FakeEmbedder
 
 

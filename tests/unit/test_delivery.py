@@ -17,12 +17,12 @@ from telegram import Bot
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application
 
-from bot.app import build_application
-from bot.delivery import DeliveryRequest, RetryPolicy, may_have_arrived, was_not_carried_out
-from bot.language import INDONESIAN
 from bot.messages import message
+from bot.reply_language import INDONESIAN
 from bot.service import QuoteService
 from bot.settings import Settings
+from bot.telegram.app import build_application
+from bot.telegram.delivery import DeliveryRequest, RetryPolicy, may_have_arrived, was_not_carried_out
 from tests.helpers.bot_driver import polling, seed_service
 from tests.helpers.fake_telegram import FakeTelegram, SentMessage
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.language import ENGLISH, INDONESIAN, asks_for_a_fact, guess_language
+from index.text.language import ENGLISH, INDONESIAN, asks_for_a_fact, guess_language
 
 
 @pytest.mark.parametrize(

@@ -14,12 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.feeds import FeedPoller
-from bot.refresher import Refresher
+from bot.live.feed_poller import FeedPoller
+from bot.live.refresher import Refresher
 from bot.service import QuoteService
 from bot.settings import Settings
-from index import fetching
-from index.articles import read_articles
 from index.errors import (
     ArticleNotFoundError,
     DuplicateError,
@@ -29,9 +27,11 @@ from index.errors import (
     TooLargeError,
     UnsupportedTypeError,
 )
-from index.extraction import Draft, draft_from_file, draft_from_text, extract_html
-from index.fetching import Fetcher
-from index.library import add_article, add_from_url, remove_article
+from index.seeds import fetching
+from index.seeds.extraction import Draft, draft_from_file, draft_from_text, extract_html
+from index.seeds.fetching import Fetcher
+from index.seeds.folder import add_article, add_from_url, remove_article
+from index.text.articles import read_articles
 from tests.helpers.fake_embedder import FakeEmbedder
 from tests.helpers.news_server import DAM, FLOOD, NewsServer, news_page, rss_feed
 

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from index.articles import Article, read_articles
-from index.passages import Passage, Sentence, locate_sentences, split_passages
+from index.text.articles import Article, read_articles
+from index.text.passages import Passage, Sentence, locate_sentences, split_passages
 from tests.helpers import SEED
 
 # Five three-word sentences over three paragraphs.

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from telegram import Chat, Message, Update
 
-from bot.app import PerChatProcessor
+from bot.telegram.app import PerChatProcessor
 
 
 def update_in(chat_id: int, update_id: int) -> Update:

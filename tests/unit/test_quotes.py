@@ -6,13 +6,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from index.articles import Article
-from index.judge import Judged
-from index.lexical import Bm25Index
-from index.passages import split_passages
-from index.quotes import choose_quote
-from index.reader import Reading
-from index.search import Hit
+from index.answering.judge import Judged
+from index.answering.quotes import choose_quote
+from index.answering.search import Hit
+from index.models.reader import Reading
+from index.text.articles import Article
+from index.text.lexical import Bm25Index
+from index.text.passages import split_passages
 
 # A caption and the paragraph after it, as a news window holds them.
 TEXT = (

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.reader.head import load_head
-from index.reader.numpy_head import load_head_ensemble, load_numpy_head, single_threaded_blas
-from index.reader.reading import DEFAULT_HEAD_PATHS
+from index.models.reader.head import load_head
+from index.models.reader.numpy_head import load_head_ensemble, load_numpy_head, single_threaded_blas
+from index.models.reader.reading import DEFAULT_HEAD_PATHS
 
 
 def inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from index.reader.pairs import Pair
-from index.reader.reading import Reading, _best_span, _line_breaks_before, _token_lines, _without_end_punctuation
+from index.models.reader.pairs import Pair
+from index.models.reader.reading import Reading, _best_span, _line_breaks_before, _token_lines, _without_end_punctuation
 
 
 def test_a_span_leaves_out_the_sentence_end_glued_to_its_last_word() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.reader.wording import align_wording
+from index.models.reader.wording import align_wording
 
 CAPTION = "Uji coba penembakan rudal KN-23 milik Korea Utara tahun 2013."
 BLAME = "Vladimir Putin menyalahkan Amerika Serikat (AS) atas kebuntuan dalam negosiasi nuklir."

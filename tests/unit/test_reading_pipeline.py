@@ -10,10 +10,10 @@ import pytest
 
 from bot.service import QuoteService
 from bot.settings import Settings
-from index.judge import E5_READER_JUDGE, NO_STANDOUT, ReaderJudge, Standout
-from index.passages import Passage
-from index.reader import Reading
-from index.relevance import LEXICAL_DECLINE_RULE, NEVER, DeclineRule
+from index.answering.gate import LEXICAL_DECLINE_RULE, NEVER, DeclineRule
+from index.answering.judge import E5_READER_JUDGE, NO_STANDOUT, ReaderJudge, Standout
+from index.models.reader import Reading
+from index.text.passages import Passage
 from tests.helpers.fake_embedder import FakeEmbedder
 from tests.helpers.fake_reader import FakeReader
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 import re
 
 from bot.answers import Answer, AnswerSpan, Citation
-from bot.render_html import MAX_MESSAGE_CHARS, html_to_plain, render_answer_html, render_paragraph_html, visible_length
 from bot.render_text import render_answer_text
+from bot.telegram.render_html import (
+    MAX_MESSAGE_CHARS,
+    html_to_plain,
+    render_answer_html,
+    render_paragraph_html,
+    visible_length,
+)
 
 
 def citation(

@@ -11,7 +11,8 @@ import pytest
 from bot.service import QuoteService
 from bot.settings import Settings
 from index.building import refresh_index
-from index.store import StoreConfig, open_store
+from index.store import open_store
+from index.store.base import StoreConfig
 from tests.helpers.fake_embedder import FakeEmbedder
 
 CORPUS = [

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from index.sentences import Span, split_paragraphs, split_sentences
+from index.text.sentences import Span, split_paragraphs, split_sentences
 from tests.helpers import SEED
 
 

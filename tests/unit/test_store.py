@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
-from index import faiss_store, store
-from index.background import BACKGROUND_PASSAGES
 from index.building import refresh_index
 from index.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
-from index.faiss_store import FaissStore
-from index.store import StoreConfig, open_store, read_manifest
+from index.store import faiss as faiss_store
+from index.store import open_store
+from index.store.background import BACKGROUND_PASSAGES
+from index.store.base import MANIFEST_NAME, StoreConfig, read_manifest
+from index.store.faiss import DATABASE_NAME, DENSE_NAME, FaissStore
 from tests.helpers.fake_embedder import FakeEmbedder
 
 
@@ -71,7 +72,7 @@ def test_a_crash_mid_build_leaves_the_previous_index_usable(
 ) -> None:
     data = tmp_path / "data"
     refresh_index(seeds, data, embedder)
-    manifest = (data / store.MANIFEST_NAME).read_text()
+    manifest = (data / MANIFEST_NAME).read_text()
     write_article(seeds, "b.txt", "Harga beras naik.")
 
     def crash(*args: object, **kwargs: object) -> None:
@@ -80,7 +81,7 @@ def test_a_crash_mid_build_leaves_the_previous_index_usable(
     monkeypatch.setattr(faiss_store, "write_table", crash)
     with pytest.raises(OSError):
         refresh_index(seeds, data, embedder)
-    assert (data / store.MANIFEST_NAME).read_text() == manifest
+    assert (data / MANIFEST_NAME).read_text() == manifest
     stored = load_index(data, embedder.name, embedder.dimension)
     assert set(stored.articles) == {"000_fa119bf131a3472f"}
 
@@ -96,7 +97,7 @@ def test_an_index_built_by_another_model_is_explained(seeds: Path, tmp_path: Pat
     assert refresh_index(seeds, data, other, rebuild=True).changed
 
 
-@pytest.mark.parametrize("victim", [faiss_store.DENSE_NAME, faiss_store.DATABASE_NAME])
+@pytest.mark.parametrize("victim", [DENSE_NAME, DATABASE_NAME])
 def test_a_truncated_file_is_detected(seeds: Path, tmp_path: Path, embedder: FakeEmbedder, victim: str) -> None:
     data = tmp_path / "data"
     refresh_index(seeds, data, embedder)
@@ -112,13 +113,13 @@ def test_a_truncated_file_is_detected(seeds: Path, tmp_path: Path, embedder: Fak
 def test_a_garbled_manifest_is_detected(seeds: Path, tmp_path: Path, embedder: FakeEmbedder) -> None:
     data = tmp_path / "data"
     refresh_index(seeds, data, embedder)
-    (data / store.MANIFEST_NAME).write_text('{"format_version": 1, "generation": ')
+    (data / MANIFEST_NAME).write_text('{"format_version": 1, "generation": ')
     with pytest.raises(IndexCorruptError, match="manifest.json"):
         load_index(data, embedder.name, embedder.dimension)
 
 
 def edit_manifest(data: Path, change: Callable[[dict[str, Any]], None]) -> None:
-    path = data / store.MANIFEST_NAME
+    path = data / MANIFEST_NAME
     manifest = json.loads(path.read_text(encoding="utf-8"))
     change(manifest)
     path.write_text(json.dumps(manifest), encoding="utf-8")
@@ -128,7 +129,7 @@ def edit_manifest(data: Path, change: Callable[[dict[str, Any]], None]) -> None:
     ("change", "problem"),
     [
         (lambda m: m.update(passage_count=m["passage_count"] + 1), "disagree on the passage count"),
-        (lambda m: m["files"].pop(faiss_store.DATABASE_NAME), "kutip.sqlite is not in manifest.json's file list"),
+        (lambda m: m["files"].pop(DATABASE_NAME), "kutip.sqlite is not in manifest.json's file list"),
     ],
     ids=["passage-count", "file-list"],
 )

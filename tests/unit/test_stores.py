@@ -17,13 +17,13 @@ import pytest
 
 from bot.service import QuoteService
 from bot.settings import Settings
-from index import dense, milvus_schema
-from index.background import BACKGROUND_PASSAGES
+from index.answering.search import Searcher
 from index.building import refresh_index
 from index.errors import IndexIncompatibleError, StoreUnavailableError
-from index.lexical import tokenize, top_rows
-from index.search import Searcher
-from index.store import MILVUS, PassageStore, StoreConfig, open_store, read_manifest
+from index.store import dense, milvus_schema, open_store
+from index.store.background import BACKGROUND_PASSAGES
+from index.store.base import MILVUS, PassageStore, StoreConfig, read_manifest
+from index.text.lexical import tokenize, top_rows
 from tests.helpers.fake_embedder import FakeEmbedder
 
 SEED_ID = "000_fa119bf131a3472f"

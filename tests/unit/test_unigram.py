@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.e5.tokenizer import METASPACE, SPECIAL_TOKENS, Vocabulary
-from index.e5.unigram import UnigramTokenizer, encode_batch, load_tokenizer, save_vocabulary
+from index.models.e5.tokenizer import METASPACE, SPECIAL_TOKENS, Vocabulary
+from index.models.e5.unigram import UnigramTokenizer, encode_batch, load_tokenizer, save_vocabulary
 
 PIECES = (*SPECIAL_TOKENS, METASPACE, f"{METASPACE}ab", "ab", "a", "b", "c", f"{METASPACE}abc", "bc", "A")
 SCORES = (0.0, 0.0, 0.0, 0.0, 0.0, -2.0, -3.0, -3.0, -4.0, -4.0, -4.0, -5.0, -2.5, -4.0)

@@ -1,0 +1,108 @@
+"""Hybrid search: dense cosine and BM25 from the store, each min-max normalised per query, then mixed."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.models.base import Embedder
+from index.store.background import BACKGROUND_PASSAGES
+from index.store.base import PassageStore
+from index.text.lexical import tokenize
+from index.text.passages import Passage
+
+# Weight of the dense score in the mix: the best MRR@10 on the FacQA train questions in
+# bench/retrieval.py's sweep (0.0 to 1.0 in steps of 0.1; bench/results/retrieval.json).
+DEFAULT_DENSE_WEIGHT = 0.5
+CANDIDATES = 100  # per retriever, as in the eval README's reference figures
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage with its fused score and the two scores it came from."""
+
+    rank: int
+    passage: Passage
+    score: float
+    dense: float
+    lexical: float
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The hits for one question, best first, with the question's normalised terms."""
+
+    question: str
+    terms: tuple[str, ...]
+    hits: tuple[Hit, ...]
+    baseline: float  # the question's best cosine against unrelated background passages
+    query_vector: np.ndarray = field(compare=False, repr=False)
+
+    def similarity(self, vectors: np.ndarray) -> np.ndarray:
+        """Cosine of the question with each of `vectors` (normalised, as the embedder makes them)."""
+        cosines: np.ndarray = vectors @ self.query_vector
+        return cosines
+
+
+class Searcher:
+    """Answers `search(question)` over one open store with one embedder."""
+
+    def __init__(self, store: PassageStore, embedder: Embedder, dense_weight: float = DEFAULT_DENSE_WEIGHT) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.dense_weight = dense_weight
+        stored = store.background_vectors()
+        self._background = stored if stored is not None else embedder.encode_documents(BACKGROUND_PASSAGES)
+
+    def for_index(self, store: PassageStore) -> Searcher:
+        """The same searcher over another index: the background vectors depend on the model only."""
+        searcher = copy.copy(self)
+        searcher.store = store
+        return searcher
+
+    def search(self, question: str, k: int) -> SearchResult:
+        return self.search_encoded(question, self.embedder.encode_queries([question])[0], k)
+
+    def search_many(self, questions: Sequence[str], k: int) -> list[SearchResult]:
+        """Like `search` for each question, encoding them in one batch."""
+        if not questions:
+            return []
+        vectors = self.embedder.encode_queries(list(questions))
+        return [self.search_encoded(q, v, k) for q, v in zip(questions, vectors)]
+
+    def search_encoded(self, question: str, query_vector: np.ndarray, k: int) -> SearchResult:
+        terms = tuple(tokenize(question))
+        baseline = float((self._background @ query_vector).max())
+        keys, dense, lexical = self._candidates(query_vector, terms)
+        if not len(keys):
+            return SearchResult(question, terms, (), baseline, query_vector)
+        fused = self.dense_weight * _min_max(dense) + (1 - self.dense_weight) * _min_max(lexical)
+        order = np.lexsort((keys, -fused))[:k]  # ties: lower key (earlier passage) first
+        passages = self.store.passages([int(keys[i]) for i in order])
+        # A store changed in place (Milvus) may have dropped a passage since it was found.
+        found = [i for i in order if int(keys[i]) in passages]
+        hits = tuple(
+            Hit(rank + 1, passages[int(keys[i])], float(fused[i]), float(dense[i]), float(lexical[i]))
+            for rank, i in enumerate(found)
+        )
+        return SearchResult(question, terms, hits, baseline, query_vector)
+
+    def _candidates(self, query_vector: np.ndarray, terms: Sequence[str]) -> tuple[np.ndarray, ...]:
+        """Union of the dense and BM25 top candidates, with the cosine and BM25 score of each."""
+        dense = self.store.dense_search(query_vector, CANDIDATES)
+        lexical = self.store.lexical_search(terms, CANDIDATES, include=dense.keys)
+        extra = lexical.keys[~np.isin(lexical.keys, dense.keys)]
+        keys = np.concatenate([dense.keys, extra]).astype(np.int64)
+        cosines = np.concatenate([dense.scores, self.store.dense_scores(query_vector, extra)]).astype(np.float32)
+        bm25 = dict(zip(lexical.keys.tolist(), lexical.scores.tolist()))
+        return keys, cosines, np.array([bm25.get(key, 0.0) for key in keys.tolist()], np.float32)
+
+
+def _min_max(values: np.ndarray) -> np.ndarray:
+    low, high = float(values.min()), float(values.max())
+    if high - low < 1e-9:
+        return np.ones_like(values) if high > 0 else np.zeros_like(values)
+    return (values - low) / (high - low)
