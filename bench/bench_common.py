@@ -52,16 +52,20 @@ def scratch_index(corpus: Path, embedder, store: str = "faiss"):  # type: ignore
 
 def scratch_service(corpus: Path, scratch: Path, embedder, reader=None):  # type: ignore[no-untyped-def]
     """Kutip's service over a copy of one seed file, its seeds and index in `scratch` (which the
-    caller removes); `reader` replaces the shipped one when given."""
+    caller removes); `reader` replaces the shipped one when given. Its `answerer` is the
+    question path that a bench varies with its own profile or options (dataclasses.replace)."""
     import shutil
+    from dataclasses import replace
 
     from bot.service import QuoteService
     from bot.settings import Settings
+    from index.models.profile import profile_for
 
     (scratch / "seeds").mkdir(parents=True)
     shutil.copy(corpus, scratch / "seeds" / corpus.name)
     settings = Settings(seeds_dir=scratch / "seeds", data_dir=scratch / "data")
-    return QuoteService.open(settings, embedder, reader=reader)[0]
+    profile = profile_for(embedder)
+    return QuoteService.open(settings, embedder, profile=replace(profile, reader=reader or profile.reader))[0]
 
 
 def machine() -> dict[str, object]:

@@ -21,9 +21,10 @@ from pathlib import Path
 import numpy as np
 from bench_common import EVAL_DIR, ROOT, load_real_embedder, scratch_index, write_result
 
-from index.answering.gate import E5_DECLINE_RULE, DeclineRule, Evidence, gather_evidence
+from index.answering.gate import Background, Evidence, RetrievalRule, gather_evidence
 from index.answering.search import Searcher
 from index.evaluation import corpus_from_questions
+from index.models.profile import E5_RETRIEVAL_RULE
 
 FEATURES = [f.name for f in fields(Evidence)]
 
@@ -37,8 +38,9 @@ def evidence_for(corpus_rows: list[dict[str, str]] | Path, questions: list[str],
     else:
         stored, scratch = scratch_index(corpus_rows, embedder)
     results = Searcher(stored, embedder).search_many(questions, 5)
+    background = Background.of(stored, embedder)
     shutil.rmtree(scratch)
-    return np.array([astuple(gather_evidence(r, stored.lexical)) for r in results])
+    return np.array([astuple(gather_evidence(r, stored.lexical, background)) for r in results])
 
 
 def read_jsonl(path: Path) -> list[dict[str, object]]:
@@ -77,7 +79,7 @@ def rates(said_yes: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
     }
 
 
-def predict(x: np.ndarray, rule: DeclineRule) -> np.ndarray:
+def predict(x: np.ndarray, rule: RetrievalRule) -> np.ndarray:
     return np.array([rule.accepts(Evidence(*row)) for row in x])
 
 
@@ -86,16 +88,16 @@ def main() -> None:
     cosine = FEATURES.index("cosine")
     sweep = {}
     for cut in (0.0, 0.01, 0.02, 0.03, 0.04, 0.05):
-        rule = replace(E5_DECLINE_RULE, contrast=cut)
+        rule = replace(E5_RETRIEVAL_RULE, contrast=cut)
         sweep[cut] = {name: rates(predict(x[0::2], rule), y[0::2]) for name, (x, y) in data.items()}
     held = {name: (x[1::2], y[1::2]) for name, (x, y) in data.items()}
     answerable = np.concatenate([x[y, cosine] for x, y in held.values()])
-    answered = np.concatenate([predict(x, E5_DECLINE_RULE)[y] for x, y in held.values()]).mean()
+    answered = np.concatenate([predict(x, E5_RETRIEVAL_RULE)[y] for x, y in held.values()]).mean()
     cosine_cut = float(np.quantile(answerable, 1 - answered))
     rows = {
         name: {
             "questions": len(y),
-            "kutip": rates(predict(x, E5_DECLINE_RULE), y),
+            "kutip": rates(predict(x, E5_RETRIEVAL_RULE), y),
             "bare_cosine_cut": rates(x[:, cosine] >= cosine_cut, y),
         }
         for name, (x, y) in held.items()
@@ -103,7 +105,7 @@ def main() -> None:
     write_result(
         "decline",
         {
-            "model": asdict(E5_DECLINE_RULE),
+            "model": asdict(E5_RETRIEVAL_RULE),
             "bare_cosine_cut": round(cosine_cut, 4),
             "held_out": rows,
             "sweep_on_even_rows": sweep,

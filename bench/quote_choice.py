@@ -25,11 +25,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench_common import EVAL_DIR, load_real_embedder, scratch_service, write_result
-from tune_judge import RememberingReader, read_jsonl, rows_file
+from tune_judge import RememberingReader, read_jsonl, rows_file, with_judge
 
-from bot.service import QuoteService
-from index.answering.judge import E5_READER_JUDGE
+from bot.answers import compose_answer
+from index.answering.pipeline import Answerer
 from index.answering.search import SearchResult
+from index.models.profile import E5_READER_JUDGE
 from index.models.reader import load_reader
 
 NEIGHBOURS = 2
@@ -48,11 +49,11 @@ def lacks_answer(text: str, row: dict) -> bool:  # type: ignore[type-arg]
     return not any(answer in text for answer in row["answers"])
 
 
-def first_quotes(service: QuoteService, rows: list[dict], results: list[SearchResult]) -> dict[str, list[int]]:  # type: ignore[type-arg]
+def first_quotes(answerer: Answerer, rows: list[dict], results: list[SearchResult]) -> dict[str, list[int]]:  # type: ignore[type-arg]
     """Per half (even, odd): answered, first quote holds the answer, bold shown, bold right."""
     counts = {"even": [0, 0, 0, 0], "odd": [0, 0, 0, 0]}
     for n, (row, result) in enumerate(zip(rows, results)):
-        answer = service.answer_result(result)
+        answer = compose_answer(answerer.answer_searched(result), answerer.store.articles)
         if not answer.answered:
             continue
         first = answer.citations[0]
@@ -73,7 +74,7 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="kutip-quote-"))
     try:
         plain = scratch_service(EVAL_DIR / "facqa_corpus.jsonl", scratch / "plain", embedder, reader)
-        retrieved = plain.searcher.search_many([row["question"] for row in rows], 10)
+        retrieved = plain.answerer.searcher.search_many([row["question"] for row in rows], 10)
         chooser = random.Random(0)
         neighbours = {
             "random": [[t for t in chooser.sample(corpus, 6) if lacks_answer(t, row)][:NEIGHBOURS] for row in rows],
@@ -85,14 +86,13 @@ def main() -> None:
         report: dict[str, dict[str, dict[str, list[int]]]] = {}
         for name, chosen in neighbours.items():
             corpus_file = rows_file(articles_in_context(rows, chosen), scratch / name)
-            service = scratch_service(corpus_file, scratch / f"{name}-index", embedder, reader)
-            results = service.searcher.search_many([row["question"] for row in rows], service.top_k)
-            service.checks_paragraphs = False
-            report[name] = {"no check": first_quotes(service, rows, results)}
-            service.checks_paragraphs = True
+            answerer = scratch_service(corpus_file, scratch / f"{name}-index", embedder, reader).answerer
+            results = answerer.searcher.search_many([row["question"] for row in rows], answerer.options.top_k)
+            unchecked = replace(answerer, options=replace(answerer.options, checks_paragraphs=False))
+            report[name] = {"no check": first_quotes(unchecked, rows, results)}
             for bar in SURE_SPANS:
-                service.judge = replace(E5_READER_JUDGE, sure_span=bar)
-                report[name][str(bar)] = first_quotes(service, rows, results)
+                judged = with_judge(answerer, replace(E5_READER_JUDGE, sure_span=bar))
+                report[name][str(bar)] = first_quotes(judged, rows, results)
 
         def tuning_score(bar: float) -> tuple[int, int, float]:
             even = [report[name][str(bar)]["even"] for name in neighbours]

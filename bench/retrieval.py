@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 from bench_common import EVAL_DIR, load_real_embedder, scratch_index, write_result
 
-from index.answering.gate import decline_rule_for
+from index.answering.gate import Background, gather_evidence
 from index.answering.search import CANDIDATES, DEFAULT_DENSE_WEIGHT, Hit, Searcher, SearchResult
 from index.evaluation import EvalQuestion, evaluate, read_questions
+from index.models.profile import profile_for
 
 WEIGHTS = [round(0.1 * i, 1) for i in range(11)]
 
@@ -60,8 +61,13 @@ def score(stored, embedder, questions: list[EvalQuestion], vectors: np.ndarray, 
     """The FacQA figures of Kutip's search with `dense_weight` over `stored`, from encoded questions."""
     searcher = Searcher(stored, embedder, dense_weight=dense_weight)
     found = [searcher.search_encoded(q.question, v, 20) for q, v in zip(questions, vectors)]
-    decline = decline_rule_for(embedder.name)
-    return evaluate(questions, found, lambda r: decline.answers(r, stored.lexical))
+    return evaluate(questions, found, answered_on_retrieval(stored, embedder))
+
+
+def answered_on_retrieval(stored, embedder):  # type: ignore[no-untyped-def]
+    """Whether the model's retrieval rule (no reader) answers a result, as the question path decides it."""
+    rule, background = profile_for(embedder).retrieval_rule, Background.of(stored, embedder)
+    return lambda result: bool(result.hits) and rule.accepts(gather_evidence(result, stored.lexical, background))
 
 
 def milvus_figures(eval_dir: Path, embedder) -> dict[str, dict]:  # type: ignore[no-untyped-def,type-arg]
@@ -69,7 +75,7 @@ def milvus_figures(eval_dir: Path, embedder) -> dict[str, dict]:  # type: ignore
     from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
 
     stored, scratch = scratch_index(eval_dir / "facqa_corpus.jsonl", embedder, store="milvus")
-    decline = decline_rule_for(embedder.name)
+    answered = answered_on_retrieval(stored, embedder)
     questions = read_questions(eval_dir / "facqa_dev.jsonl", "validation")
     vectors = embedder.encode_queries([q.question for q in questions])
     searcher = Searcher(stored, embedder)
@@ -85,10 +91,7 @@ def milvus_figures(eval_dir: Path, embedder) -> dict[str, dict]:  # type: ignore
             native_hybrid(stored, q, v, ranker, AnnSearchRequest) for q, v in zip(questions, vectors)
         ]
     shutil.rmtree(scratch)
-    return {
-        name: asdict(evaluate(questions, results, lambda r: decline.answers(r, stored.lexical)))
-        for name, results in figures.items()
-    }
+    return {name: asdict(evaluate(questions, results, answered)) for name, results in figures.items()}
 
 
 def native_hybrid(stored, question: EvalQuestion, vector, ranker, request) -> SearchResult:  # type: ignore[no-untyped-def]
@@ -102,7 +105,7 @@ def native_hybrid(stored, question: EvalQuestion, vector, ranker, request) -> Se
     [hits] = stored._client.hybrid_search(stored.names.passages, searches, ranker, limit=20)
     passages = stored.passages([hit["id"] for hit in hits])
     ranked = tuple(Hit(n + 1, passages[h["id"]], float(h["distance"]), 0.0, 0.0) for n, h in enumerate(hits))
-    return SearchResult(question.question, terms, ranked, 0.0, vector)
+    return SearchResult(question.question, terms, ranked, vector)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from bench_common import EVAL_DIR, ROOT, load_real_embedder, model_cache_dir, scratch_service, write_result
@@ -39,19 +40,18 @@ def warm_latency(services: dict[str, QuoteService], questions: list[str]) -> dic
     """Per-question milliseconds, interleaved in one run: each runtime's floor (one encode_query
     + one FAISS search) and its ask with and without the reader; ratios to the float32 floor."""
     times: dict[str, list[float]] = {}
+    variants = {p: {"ask": s, "ask_without_reader": without_reader(s)} for p, s in services.items()}
     for _ in range(REPEATS):
         for question in questions:
             for precision, service in services.items():
-                embedder, dense, reader = service.searcher.embedder, service.stored.dense, service.reader
+                embedder, dense = service.embedder, service.stored.dense
                 started = time.perf_counter()
                 dense.search(embedder.encode_queries([question]), 10)
                 times.setdefault(f"{precision}_floor", []).append(time.perf_counter() - started)
-                for name, used in (("ask", reader), ("ask_without_reader", None)):
-                    service.reader = used
+                for name, variant in variants[precision].items():
                     started = time.perf_counter()
-                    service.ask(question)
+                    variant.ask(question)
                     times.setdefault(f"{precision}_{name}", []).append(time.perf_counter() - started)
-                service.reader = reader
     floor = statistics.median(times["fp32_floor"])
     report = {}
     for name, seconds in times.items():
@@ -61,6 +61,12 @@ def warm_latency(services: dict[str, QuoteService], questions: list[str]) -> dic
             f"{name}_ratio_to_fp32_floor": statistics.median(seconds) / floor,
         }
     return report
+
+
+def without_reader(service: QuoteService) -> QuoteService:
+    """The same index and model answering without the reader (the retrieval rule decides)."""
+    profile = replace(service.answerer.profile, reader=None)
+    return QuoteService(service.stored, service.embedder, service.answerer.options, profile)
 
 
 def cross_language_latency(scratch: Path) -> dict[str, float]:

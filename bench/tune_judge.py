@@ -1,9 +1,10 @@
-"""Chooses the reader judge's settings (index/answering/judge.py E5_READER_JUDGE) and reports them.
+"""Chooses the reader judge's settings (E5_READER_JUDGE in index/models/profile.py) and reports them.
 
 Every question is searched and its best passages read once; then each setting of the
 off-topic gate, the answerability threshold, the bar for a passage read far above the
 others, the retrieval rule that may answer what the reader doubts and the reader's share in
-the ordering is replayed through the service's own judge, quote and compose steps.
+the ordering is replayed through Kutip's own question path (an Answerer with that judge) and
+its compose step.
 Data (no test split):
   - FacQA validation questions against the FacQA corpus (answerable: gold passage and answer);
   - the same questions against the seed article (off topic: to be declined);
@@ -31,12 +32,14 @@ from typing import Any
 
 from bench_common import EVAL_DIR, ROOT, load_real_embedder, scratch_service, write_result
 
-from bot.answers import Answer
-from index.answering.gate import NEVER, DeclineRule
-from index.answering.judge import E5_READER_JUDGE, NO_STANDOUT, ReaderJudge, Standout
+from bot.answers import Answer, compose_answer
+from index.answering.gate import READER_ONLY, RetrievalRule
+from index.answering.judge import NO_STANDOUT, ReaderJudge, Standout
+from index.answering.pipeline import Answerer
 from index.answering.search import SearchResult
 from index.evaluation import corpus_from_questions, token_f1
-from index.models.reader import Reader, Reading, load_reader
+from index.models.profile import E5_READER_JUDGE
+from index.models.reader import Reader, Reading, TrainedReader, load_reader
 from index.models.reader.reading import DEFAULT_HEAD_PATHS
 
 KEPT_SETTINGS = 200  # of the sweep's thousands, the results file keeps the best by the objective
@@ -46,7 +49,7 @@ READER_WEIGHTS = (0.0, 0.25, 0.5)
 SPAN_PROBABILITIES = (0.0, 0.1, 0.2, 0.3)
 # For questions like the reader's own: the reader alone, or also a best passage holding every
 # question word that beats the background by this much.
-FAMILIAR_RULES = (NEVER, *(DeclineRule(math.inf, contrast) for contrast in (0.0, 0.03, 0.06, 0.09, 0.12, 0.15)))
+FAMILIAR_RULES = (READER_ONLY, *(RetrievalRule(math.inf, c) for c in (0.0, 0.03, 0.06, 0.09, 0.12, 0.15)))
 # None, or a passage read at least this much and this many times every other passage read.
 STANDOUTS = (NO_STANDOUT, *(Standout(a, r) for a, r in itertools.product((0.15, 0.2, 0.25), (2.0, 3.0, 5.0))))
 
@@ -120,6 +123,11 @@ def scores(kind: str, rows: list[dict], answers: list[Answer]) -> dict[str, floa
     }
 
 
+def with_judge(answerer: Answerer, judge: ReaderJudge) -> Answerer:
+    """The same question path with other judge settings."""
+    return replace(answerer, profile=replace(answerer.profile, judge=judge))
+
+
 def mean(values: Sequence[bool | float]) -> float:
     return float(sum(values) / len(values)) if values else 0.0
 
@@ -144,8 +152,8 @@ def objective(entry: dict[str, Any]) -> tuple[bool, float, float, float, float]:
         + report["idkmrc"]["answered"]
         + report["offtopic"]["declined"],
         report["idkmrc"]["balanced_accuracy"],
-        judge["gate"]["contrast"],
-        judge["familiar"]["covered_contrast"],
+        judge["on_topic"]["contrast"],
+        judge["retrieval_for_familiar"]["covered_contrast"],
     )
 
 
@@ -162,44 +170,35 @@ def main() -> None:
     embedder = load_real_embedder()
     trained = load_reader(embedder, args.reader)
     assert trained is not None, f"no reader at {args.reader}"
-    trained.aligns_wording = not args.as_asked
-    reader = RememberingReader(trained)
+    reader = RememberingReader(TrainedReader(trained.encoder, trained.head, aligns_wording=not args.as_asked))
     facqa = [r for r in read_jsonl(EVAL_DIR / "facqa_dev.jsonl") if r["split"] == "validation"]
     idk = read_jsonl(EVAL_DIR / "idkmrc_dev.jsonl")
     scratch = Path(tempfile.mkdtemp(prefix="kutip-tune-"))
     try:
-        loose = replace(shipped, gate=DeclineRule(min(GATES), min(GATES) - 0.02), answerable=0.0)
+        loose = replace(shipped, on_topic=RetrievalRule(min(GATES), min(GATES) - 0.02), answerable=0.0)
+        idk_rows = rows_file(corpus_from_questions(EVAL_DIR / "idkmrc_dev.jsonl"), scratch / "rows")
+        seed = ROOT / "seeds" / "000_fa119bf131a3472f.txt"
         sets = {
             "facqa": (scratch_service(EVAL_DIR / "facqa_corpus.jsonl", scratch / "facqa", embedder, reader), facqa),
-            "offtopic": (
-                scratch_service(ROOT / "seeds" / "000_fa119bf131a3472f.txt", scratch / "seed", embedder, reader),
-                facqa,
-            ),
-            "idkmrc": (
-                scratch_service(
-                    rows_file(corpus_from_questions(EVAL_DIR / "idkmrc_dev.jsonl"), scratch / "rows"),
-                    scratch / "idk",
-                    embedder,
-                    reader,
-                ),
-                idk,
-            ),
+            "offtopic": (scratch_service(seed, scratch / "seed", embedder, reader), facqa),
+            "idkmrc": (scratch_service(idk_rows, scratch / "idk", embedder, reader), idk),
         }
+        answerers = {name: service.answerer for name, (service, _) in sets.items()}
         results = {}
-        for name, (service, rows) in sets.items():
-            results[name] = service.searcher.search_many([r["question"] for r in rows], service.top_k)
-        sets["nearmiss"] = sets["facqa"]
+        for name, (_, rows) in sets.items():
+            answerer = answerers[name]
+            results[name] = answerer.searcher.search_many([r["question"] for r in rows], answerer.options.top_k)
+        sets["nearmiss"], answerers["nearmiss"] = sets["facqa"], answerers["facqa"]
         results["nearmiss"] = [without_answer(result, row) for result, row in zip(results["facqa"], facqa)]
-        for name, (service, _) in sets.items():
-            service.judge = loose
+        for name, answerer in answerers.items():
             for result in results[name]:
-                service.judge_result(result)  # reads once, remembered
+                with_judge(answerer, loose).answer_searched(result)  # reads once, remembered
 
         def replay(judge: ReaderJudge) -> dict[str, Any]:
             report: dict[str, dict[str, Any]] = {"even": {}, "odd": {}}
-            for name, (service, rows) in sets.items():
-                service.judge = judge
-                answers = [service.answer_result(result) for result in results[name]]
+            for name, (_, rows) in sets.items():
+                answerer = with_judge(answerers[name], judge)
+                answers = [compose_answer(answerer.answer_searched(r), answerer.store.articles) for r in results[name]]
                 for half, part in (("even", slice(0, None, 2)), ("odd", slice(1, None, 2))):
                     report[half][name] = scores(name, rows[part], answers[part])
             return {"judge": asdict(judge), **report}
@@ -207,10 +206,10 @@ def main() -> None:
         judges = [
             replace(
                 shipped,
-                gate=DeclineRule(gate, gate - 0.02),
+                on_topic=RetrievalRule(gate, gate - 0.02),
                 answerable=threshold,
                 reader_weight=weight,
-                familiar=familiar,
+                retrieval_for_familiar=familiar,
                 standout=standout,
                 span_probability=0.0,
             )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # for annotations only: index.answering.quotes imports the reader (torch)
-    from index import Article, Hit, Quote
+if TYPE_CHECKING:  # for annotations only: the question path imports the reader and the store
+    from index import AnsweredQuestion, Article, Hit, Quote
 
 MAX_QUOTES = 3
 MORE_QUOTES = 3
@@ -52,16 +52,13 @@ class Answer:
     hits: tuple[Hit, ...]
 
 
-def compose_answer(
-    question: str,
-    answered: bool,
-    quotes: Sequence[Quote],
-    articles: Mapping[str, Article],
-    hits: tuple[Hit, ...],
-    max_quotes: int = MAX_QUOTES,
-) -> Answer:
-    """Cite the best quotes (best first), the rest as further sources; nothing when declining."""
-    if not answered or not quotes:
+def compose_answer(answered: AnsweredQuestion, articles: Mapping[str, Article], max_quotes: int = MAX_QUOTES) -> Answer:
+    """Cite the best quotes (best first), the rest as further sources; nothing when declining.
+
+    The hits go along in the judged order, as `kutip eval` ranks them: the first quote's passage first.
+    """
+    question, quotes, hits = answered.question, answered.quotes, answered.hits
+    if not answered.answered or not quotes:
         return Answer(question, False, (), (), hits)
     best = quotes[0].judged.confidence
     cited: list[Citation] = []

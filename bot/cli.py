@@ -173,18 +173,9 @@ def citation_json(c: Citation) -> dict[str, object]:
 def _build_index(settings: Settings, embedder: Embedder | None, rebuild: bool = False) -> BuildReport:
     """Refresh (or rebuild) the index with a progress bar; warnings go to stderr."""
     from bot.progress import progress_bar
-    from bot.service import open_embedder
-    from index import refresh_index
+    from bot.service import open_embedder, refresh
 
-    report = refresh_index(
-        settings.seeds_dir,
-        settings.data_dir,
-        embedder or open_embedder(settings),
-        rebuild=rebuild,
-        progress=progress_bar,
-        max_file_bytes=settings.max_seed_bytes,
-        store=settings.store,
-    )
+    report = refresh(settings, embedder or open_embedder(settings), progress_bar, rebuild=rebuild)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return report

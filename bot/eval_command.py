@@ -8,9 +8,18 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from bot.progress import progress_bar
-from bot.service import open_service
+from bot.service import log_build, open_embedder, open_index, refresh
 from bot.settings import Settings
-from index import Embedder, corpus_from_questions, evaluate, read_questions
+from index import (
+    Answerer,
+    AnswerOptions,
+    Embedder,
+    Searcher,
+    corpus_from_questions,
+    evaluate,
+    profile_for,
+    read_questions,
+)
 
 EVAL_TOP_K = 20  # deep enough for MRR@10 and the reader's reordering
 
@@ -33,14 +42,19 @@ def run_eval(
             else "\n".join(json.dumps(row, ensure_ascii=False) for row in corpus_from_questions(questions_file))
         )
         (seeds / "corpus.jsonl").write_text(corpus, encoding="utf-8")
-        eval_settings = replace(
-            settings, seeds_dir=seeds, data_dir=Path(scratch) / "data", top_k=EVAL_TOP_K, max_seed_bytes=None
-        )  # a whole corpus in one file
-        service = open_service(eval_settings, embedder, progress=progress_bar)
-        results = service.searcher.search_many([q.question for q in questions], eval_settings.top_k)
-        verdicts = [service.judge_result(result) for result in results]
+        # A whole corpus in one file: no size limit.
+        eval_settings = replace(settings, seeds_dir=seeds, data_dir=Path(scratch) / "data", max_seed_bytes=None)
+        answerer = eval_answerer(eval_settings, embedder or open_embedder(settings))
+        answers = answerer.answer_many([q.question for q in questions])
         # Ranks as the user sees them: in the judged order when the reader reordered the hits.
-        judged = [replace(r, hits=v.hits(r.hits)) for r, v in zip(results, verdicts)]
-        answered = {id(r): v.answered for r, v in zip(judged, verdicts)}
-        report = evaluate(questions, judged, lambda result: answered[id(result)])
+        ranked = [replace(a.result, hits=a.hits) for a in answers]
+        answered = {id(r): a.answered for r, a in zip(ranked, answers)}
+        report = evaluate(questions, ranked, lambda result: answered[id(result)])
     return {"file": str(questions_file), "split": split, **asdict(report)}
+
+
+def eval_answerer(settings: Settings, embedder: Embedder) -> Answerer:
+    """Kutip's question path over the scratch index, built first, with hits deep enough to rank."""
+    log_build(refresh(settings, embedder, progress_bar))
+    searcher = Searcher(open_index(settings, embedder), embedder)
+    return Answerer.over(searcher, profile_for(embedder), AnswerOptions(EVAL_TOP_K))

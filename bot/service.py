@@ -14,29 +14,19 @@ from bot.answers import Answer, compose_answer
 from bot.examples import candidate_questions
 from bot.settings import Settings
 from index import (
-    DEFAULT_MODEL_NAME,
-    E5_READER_JUDGE,
+    Answerer,
+    AnswerOptions,
     Article,
     BuildReport,
     Embedder,
     IndexMissingError,
-    Judged,
+    ModelProfile,
     PassageStore,
     ProgressFactory,
-    Quote,
-    Reader,
-    ReaderJudge,
     Searcher,
-    SearchResult,
-    Verdict,
-    asks_for_a_fact,
-    choose_quote,
-    decline_rule_for,
-    guess_language,
-    judge_without_reader,
     load_embedder,
-    load_reader,
     open_store,
+    profile_for,
     refresh_index,
     split_paragraphs,
 )
@@ -46,15 +36,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Generation:
-    """One loaded index and its searcher: questions are answered from one until the next swap."""
+    """One loaded index and its answerer: questions are answered from one until the next swap."""
 
     stored: PassageStore
-    searcher: Searcher
+    answerer: Answerer
     by_key: dict[str, str] = field(repr=False)  # article_key -> article id
 
     @classmethod
-    def over(cls, stored: PassageStore, searcher: Searcher) -> Generation:
-        return cls(stored, searcher, {article_key(article_id): article_id for article_id in stored.articles})
+    def over(cls, stored: PassageStore, answerer: Answerer) -> Generation:
+        return cls(stored, answerer, {article_key(article_id): article_id for article_id in stored.articles})
 
     @property
     def name(self) -> str:
@@ -70,7 +60,7 @@ class Source:
 
 
 class QuoteService:
-    """Answers questions about the indexed articles: search, read, judge, quote, compose.
+    """Answers questions about the indexed articles (index.Answerer) and composes the answers.
 
     The index is held as a `Generation` that `swap` replaces in one assignment while questions
     are being answered. A question in flight keeps the generation it started with (pinned to
@@ -78,22 +68,11 @@ class QuoteService:
     """
 
     def __init__(
-        self,
-        stored: PassageStore,
-        embedder: Embedder,
-        top_k: int,
-        reader: Reader | None = None,
-        judge: ReaderJudge = E5_READER_JUDGE,
+        self, stored: PassageStore, embedder: Embedder, options: AnswerOptions, profile: ModelProfile | None = None
     ) -> None:
         self.embedder = embedder
-        self.top_k = top_k
-        self.reader = reader
-        self.judge = judge
-        self.decline = decline_rule_for(embedder.name)
-        # A span the reader is not sure of has its paragraph checked against the question
-        # (index/answering/quotes.py); bench/quote_choice.py turns this off to measure what it changes.
-        self.checks_paragraphs = True
-        self._current = Generation.over(stored, Searcher(stored, embedder))
+        answerer = Answerer.over(Searcher(stored, embedder), profile or profile_for(embedder), options)
+        self._current = Generation.over(stored, answerer)
         self._pinned = threading.local()
         self._examples: dict[str, list[str]] = {}
 
@@ -103,40 +82,24 @@ class QuoteService:
         settings: Settings,
         embedder: Embedder,
         progress: ProgressFactory | None = None,
-        reader: Reader | None = None,
-        judge: ReaderJudge = E5_READER_JUDGE,
+        profile: ModelProfile | None = None,
     ) -> tuple[QuoteService, BuildReport]:
         """Bring the index up to date with seeds/, and load it (see also `open_service`)."""
-        report = refresh_index(
-            settings.seeds_dir,
-            settings.data_dir,
-            embedder,
-            progress=progress,
-            max_file_bytes=settings.max_seed_bytes,
-            store=settings.store,
-        )
-        stored = open_store(settings.data_dir, settings.store, embedder.name, embedder.dimension)
-        return cls(stored, embedder, settings.top_k, reader or default_reader(embedder), judge), report
+        report = refresh(settings, embedder, progress)
+        return cls.open_existing(settings, embedder, profile), report
 
     @classmethod
-    def open_existing(
-        cls,
-        settings: Settings,
-        embedder: Embedder,
-        reader: Reader | None = None,
-        judge: ReaderJudge = E5_READER_JUDGE,
-    ) -> QuoteService:
+    def open_existing(cls, settings: Settings, embedder: Embedder, profile: ModelProfile | None = None) -> QuoteService:
         """The service over the index as it is on disk, however stale; raises IndexMissingError."""
-        stored = open_store(settings.data_dir, settings.store, embedder.name, embedder.dimension)
-        return cls(stored, embedder, settings.top_k, reader or default_reader(embedder), judge)
+        return cls(open_index(settings, embedder), embedder, AnswerOptions(settings.top_k), profile)
 
     @property
     def stored(self) -> PassageStore:
         return self._generation().stored
 
     @property
-    def searcher(self) -> Searcher:
-        return self._generation().searcher
+    def answerer(self) -> Answerer:
+        return self._generation().answerer
 
     @property
     def generation(self) -> Generation:
@@ -145,7 +108,7 @@ class QuoteService:
 
     def swap(self, stored: PassageStore) -> None:
         """Answer new questions from `stored`; questions in flight finish on the previous index."""
-        self._current = Generation.over(stored, self._current.searcher.for_index(stored))
+        self._current = Generation.over(stored, self._current.answerer.for_index(stored))
         self._examples = {}
 
     def has_article(self, article_id: str) -> bool:
@@ -155,8 +118,10 @@ class QuoteService:
         return self.ask_many([question])[0]
 
     def ask_many(self, questions: Sequence[str]) -> list[Answer]:
+        """The questions down the library's question path, composed for the user."""
         with self._pin():
-            return [self.answer_result(result) for result in self.searcher.search_many(questions, self.top_k)]
+            articles = self.stored.articles
+            return [compose_answer(answered, articles) for answered in self.answerer.answer_many(questions)]
 
     @contextmanager
     def _pin(self) -> Iterator[None]:
@@ -172,44 +137,6 @@ class QuoteService:
 
     def _generation(self) -> Generation:
         return getattr(self._pinned, "generation", None) or self._current
-
-    def judge_result(self, result: SearchResult) -> Verdict:
-        """Whether `result` answers its question, its hits best first (read when a reader is loaded)."""
-        lexical = self.stored.lexical
-        if self.reader is None:
-            return judge_without_reader(result, lexical, self.decline)
-        if not result.hits or not self.judge.passes_gate(result, lexical):
-            return Verdict(False, ())
-        read = result.hits[: self.judge.read_depth]
-        readings = self.reader.read(result.question, [hit.passage.text for hit in read])
-        return self.judge.judge(result, readings, lexical, self._reader_knows(result))
-
-    def _reader_knows(self, result: SearchResult) -> bool:
-        """Whether the question is like those the reader learnt from: a factoid question in the
-        language of the best passage's article."""
-        best = result.hits[0].passage
-        article_language = self.stored.articles[best.article_id].lang or guess_language(best.text)
-        same_language = guess_language(result.question, default=article_language) == article_language
-        return same_language and asks_for_a_fact(result.question)
-
-    def answer_result(self, result: SearchResult) -> Answer:
-        """Judge, quote and compose the answer to one searched question."""
-        verdict = self.judge_result(result)
-        articles = self.stored.articles
-        quotes = [self._quote(result, rank, judged) for rank, judged in enumerate(verdict.ranked) if verdict.answered]
-        # The hits in the judged order, as `kutip eval` ranks them: the first quote's passage first.
-        return compose_answer(result.question, verdict.answered, quotes, articles, verdict.hits(result.hits))
-
-    def _quote(self, result: SearchResult, rank: int, judged: Judged) -> Quote:
-        """The quote from one judged hit. One that may show an answer (the first, or one whose
-        passage the reader read as answering) has a span the reader is not sure of checked
-        against the question by the embedding model: is it in the closest paragraph?"""
-        embedder, question = self.embedder, result.query_vector.reshape(-1)
-        checks = self.checks_paragraphs and self.judge.may_show_answer(rank, judged)
-        closeness = (lambda texts: embedder.encode_documents(texts) @ question) if checks else None
-        article = self.stored.articles[judged.hit.passage.article_id]
-        cut = self.judge.span_cut(rank, judged)
-        return choose_quote(judged, article, result.terms, self.stored.lexical, cut, self.judge.sure_span, closeness)
 
     def sources(self) -> list[Source]:
         stored = self._current.stored
@@ -234,9 +161,25 @@ class QuoteService:
         return (answered or candidates)[:2]
 
 
-def default_reader(embedder: Embedder) -> Reader | None:
-    """The trained answer reader, which reads the bundled model's states; none for another model."""
-    return load_reader(embedder) if embedder.name == DEFAULT_MODEL_NAME else None
+def refresh(
+    settings: Settings, embedder: Embedder, progress: ProgressFactory | None = None, rebuild: bool = False
+) -> BuildReport:
+    """Bring the index up to date with seeds/ (only changed articles re-embedded, or all with
+    `rebuild`): the one refresh that `kutip index`, the services and the refresher run."""
+    return refresh_index(
+        settings.seeds_dir,
+        settings.data_dir,
+        embedder,
+        rebuild=rebuild,
+        progress=progress,
+        max_file_bytes=settings.max_seed_bytes,
+        store=settings.store,
+    )
+
+
+def open_index(settings: Settings, embedder: Embedder) -> PassageStore:
+    """The current index in the configured store; raises when missing, of another model, or damaged."""
+    return open_store(settings.data_dir, settings.store, embedder.name, embedder.dimension)
 
 
 def paragraph_text(article: Article, paragraph: int) -> str | None:
@@ -281,6 +224,12 @@ def open_service(
         except IndexMissingError:
             log.info("no index yet: building it before answering")
     service, report = QuoteService.open(settings, embedder, progress=progress)
+    log_build(report)
+    return service
+
+
+def log_build(report: BuildReport) -> None:
+    """The build's warnings, and what changed, in the log."""
     for warning in report.warnings:
         log.warning(warning)
     if report.changed:
@@ -291,4 +240,3 @@ def open_service(
             report.embedded_articles,
             report.seconds,
         )
-    return service

@@ -1,8 +1,11 @@
-"""Kutip's retrieval library: articles, passages, embeddings, FAISS/BM25 or Milvus stores, search.
+"""Kutip's retrieval library: articles, passages, embeddings, FAISS/BM25 or Milvus stores, the question path.
 
 The names below are the library's public surface; the application (bot/) imports only these.
 Most live in modules that import heavy libraries (FAISS, bm25s and Sastrawi, torch, trafilatura),
 so each is imported on first use: `from index import ENGLISH` loads the language guesser only.
+The subpackages, by role: text/ (articles, sentences, passages, language, BM25 terms), seeds/
+(the seeds folder as a living library), models/ (embedders, the e5 model, the reader, each
+model's profile), store/ (the index on disk or in Milvus), answering/ (the question path).
 """
 
 from __future__ import annotations
@@ -30,16 +33,16 @@ from index.errors import (
 )
 
 if TYPE_CHECKING:
-    from index.answering.gate import decline_rule_for
-    from index.answering.judge import E5_READER_JUDGE, Judged, ReaderJudge, Verdict, judge_without_reader
-    from index.answering.quotes import Quote, choose_quote
+    from index.answering.judge import Verdict
+    from index.answering.pipeline import AnsweredQuestion, Answerer, AnswerOptions
+    from index.answering.quotes import Quote
     from index.answering.search import Hit, Searcher, SearchResult
     from index.building import BuildReport, ProgressFactory, refresh_index
     from index.evaluation import corpus_from_questions, evaluate, read_questions
     from index.models.base import Embedder
     from index.models.e5 import DEFAULT_MODEL_NAME, MODEL_DIR_NAME
     from index.models.embedder import PRECISIONS, load_embedder
-    from index.models.reader import Reader, load_reader
+    from index.models.profile import E5_READER_JUDGE, ModelProfile, profile_for
     from index.seeds.extraction import draft_from_file, draft_from_text
     from index.seeds.feeds import FeedItem, parse_feed
     from index.seeds.fetching import Fetcher
@@ -55,22 +58,24 @@ if TYPE_CHECKING:
     from index.store import open_store
     from index.store.base import PassageStore, StoreConfig, StoreStats, read_manifest
     from index.text.articles import Article
-    from index.text.language import ENGLISH, INDONESIAN, asks_for_a_fact, guess_language
+    from index.text.language import ENGLISH, INDONESIAN, guess_language
     from index.text.sentences import split_paragraphs
 
-# Where each lazily imported name lives.
+# Where each lazily imported name lives (tests/unit/test_public_surface.py keeps it and __all__ in step).
 _MODULES: dict[str, tuple[str, ...]] = {
-    "index.text.articles": ("Article",),
+    "index.answering.judge": ("Verdict",),
+    "index.answering.pipeline": ("AnswerOptions", "AnsweredQuestion", "Answerer"),
+    "index.answering.quotes": ("Quote",),
+    "index.answering.search": ("Hit", "SearchResult", "Searcher"),
     "index.building": ("BuildReport", "ProgressFactory", "refresh_index"),
-    "index.models.e5": ("DEFAULT_MODEL_NAME", "MODEL_DIR_NAME"),
-    "index.models.base": ("Embedder",),
-    "index.models.embedder": ("PRECISIONS", "load_embedder"),
     "index.evaluation": ("corpus_from_questions", "evaluate", "read_questions"),
+    "index.models.base": ("Embedder",),
+    "index.models.e5": ("DEFAULT_MODEL_NAME", "MODEL_DIR_NAME"),
+    "index.models.embedder": ("PRECISIONS", "load_embedder"),
+    "index.models.profile": ("E5_READER_JUDGE", "ModelProfile", "profile_for"),
     "index.seeds.extraction": ("draft_from_file", "draft_from_text"),
     "index.seeds.feeds": ("FeedItem", "parse_feed"),
     "index.seeds.fetching": ("Fetcher",),
-    "index.answering.judge": ("E5_READER_JUDGE", "Judged", "ReaderJudge", "Verdict", "judge_without_reader"),
-    "index.text.language": ("ENGLISH", "INDONESIAN", "asks_for_a_fact", "guess_language"),
     "index.seeds.folder": (
         "ADDED_FOLDER",
         "add_article",
@@ -80,13 +85,11 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "remove_article",
         "write_atomically",
     ),
-    "index.answering.quotes": ("Quote", "choose_quote"),
-    "index.models.reader": ("Reader", "load_reader"),
-    "index.answering.gate": ("decline_rule_for",),
-    "index.answering.search": ("Hit", "SearchResult", "Searcher"),
-    "index.text.sentences": ("split_paragraphs",),
     "index.store": ("open_store",),
     "index.store.base": ("PassageStore", "StoreConfig", "StoreStats", "read_manifest"),
+    "index.text.articles": ("Article",),
+    "index.text.language": ("ENGLISH", "INDONESIAN", "guess_language"),
+    "index.text.sentences": ("split_paragraphs",),
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names}
 
@@ -98,6 +101,9 @@ __all__ = [
     "INDONESIAN",
     "MODEL_DIR_NAME",
     "PRECISIONS",
+    "AnswerOptions",
+    "AnsweredQuestion",
+    "Answerer",
     "Article",
     "ArticleNotFoundError",
     "BuildReport",
@@ -111,16 +117,14 @@ __all__ = [
     "IndexCorruptError",
     "IndexIncompatibleError",
     "IndexMissingError",
-    "Judged",
     "KutipError",
     "LibraryError",
     "ModelError",
+    "ModelProfile",
     "PassageStore",
     "PrivateAddressError",
     "ProgressFactory",
     "Quote",
-    "Reader",
-    "ReaderJudge",
     "SearchResult",
     "Searcher",
     "SeedError",
@@ -133,20 +137,16 @@ __all__ = [
     "Verdict",
     "add_article",
     "add_from_url",
-    "asks_for_a_fact",
-    "choose_quote",
     "corpus_from_questions",
-    "decline_rule_for",
     "describe_files",
     "draft_from_file",
     "draft_from_text",
     "evaluate",
     "guess_language",
-    "judge_without_reader",
     "load_embedder",
-    "load_reader",
     "open_store",
     "parse_feed",
+    "profile_for",
     "read_json",
     "read_manifest",
     "read_questions",

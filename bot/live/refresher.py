@@ -15,9 +15,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from bot.service import QuoteService
+from bot.service import QuoteService, open_index, refresh
 from bot.settings import Settings
-from index import KutipError, describe_files, open_store, read_manifest, refresh_index
+from index import KutipError, describe_files, read_manifest
 
 log = logging.getLogger(__name__)
 PROGRESS_LOG_SECONDS = 5.0
@@ -82,14 +82,7 @@ class Refresher:
         self._forced = False
         self.building = True
         try:
-            report = refresh_index(
-                self.settings.seeds_dir,
-                self.settings.data_dir,
-                self.service.embedder,
-                progress=logging_progress,
-                max_file_bytes=self.settings.max_seed_bytes,
-                store=self.settings.store,
-            )
+            report = refresh(self.settings, self.service.embedder, logging_progress)
         finally:
             self.building = False
         self._seen = files  # listed before the build: a change made during it triggers another
@@ -100,8 +93,7 @@ class Refresher:
         manifest = read_manifest(self.settings.data_dir)
         if manifest.generation == self.service.generation.name:
             return False
-        embedder = self.service.embedder
-        stored = open_store(self.settings.data_dir, self.settings.store, embedder.name, embedder.dimension)
+        stored = open_index(self.settings, self.service.embedder)
         self.service.swap(stored)
         log.info("now answering from %d articles, %d passages", len(stored.articles), stored.manifest.passage_count)
         return True

@@ -1,11 +1,24 @@
-"""Decides whether the best hits hold an answer, from evidence richer than one cosine cut-off."""
+"""What retrieval alone says about a question: the evidence, and the rules that answer on it.
+
+The evidence is richer than one cosine cut-off. multilingual-e5 gives every pair of texts a
+cosine around 0.7-0.85, so the best passage's cosine is compared with the question's best
+cosine against everyday passages on unrelated topics (`Background`, the baseline): how far
+it stands above them says more than the cosine alone (bench/decline.py compares the two).
+The off-topic gate is one such rule; the judge (index/answering/judge.py) holds others that
+may answer what the reader doubts. Which numbers a model gets is index/models/profile.py's.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from index.answering.search import SearchResult
+from index.models.base import Embedder
+from index.store.background import BACKGROUND_PASSAGES
+from index.store.base import PassageStore
 from index.text.lexical import LexicalIndex
 
 
@@ -19,8 +32,8 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class DeclineRule:
-    """Answer when the best passage clearly beats the background, or holds every question word
+class RetrievalRule:
+    """Answers when the best passage clearly beats the background, or holds every question word
     and beats it at all; cosines differ per embedding model, so the numbers are per model."""
 
     contrast: float  # contrast that is enough on its own
@@ -32,32 +45,30 @@ class DeclineRule:
             return True
         return evidence.coverage >= self.covered and evidence.contrast >= self.covered_contrast
 
-    def answers(self, result: SearchResult, lexical: LexicalIndex) -> bool:
-        return bool(result.hits) and self.accepts(gather_evidence(result, lexical))
+
+# Accepts nothing: where the reader alone decides.
+READER_ONLY = RetrievalRule(contrast=math.inf, covered_contrast=math.inf)
 
 
-# multilingual-e5-small, measured by bench/decline.py on held-out questions: answers 98-100% of
-# answerable ones (FacQA, ours in Indonesian and English) and declines 98% of news questions
-# the seed does not hold; a bare cosine cut-off answering as many overall declines 94% and
-# drops a fifth of the cross-language questions. The second clause keeps one-word searches
-# ("nuklir", "sanksi") that match the article, at no cost on the off-topic questions.
-E5_DECLINE_RULE = DeclineRule(contrast=0.03, covered_contrast=0.0)
-# For a model nobody measured: only the question's words can tell, at least half their weight.
-LEXICAL_DECLINE_RULE = DeclineRule(contrast=math.inf, covered_contrast=-math.inf, covered=0.5)
+class Background:
+    """The background passages' vectors: a question's baseline is its best cosine with them."""
 
-# Declines everything: for a judge that leaves the decision to its reader alone.
-NEVER = DeclineRule(contrast=math.inf, covered_contrast=math.inf)
+    def __init__(self, vectors: np.ndarray) -> None:
+        self.vectors = vectors
 
+    @classmethod
+    def of(cls, store: PassageStore, embedder: Embedder) -> Background:
+        """The vectors stored with the index at build time, else encoded now."""
+        stored = store.background_vectors()
+        return cls(stored if stored is not None else embedder.encode_documents(BACKGROUND_PASSAGES))
 
-def decline_rule_for(model_name: str) -> DeclineRule:
-    from index.models.e5.model import DEFAULT_MODEL_NAME
-
-    return E5_DECLINE_RULE if model_name == DEFAULT_MODEL_NAME else LEXICAL_DECLINE_RULE
+    def baseline(self, query_vector: np.ndarray) -> float:
+        return float((self.vectors @ query_vector).max())
 
 
-def gather_evidence(result: SearchResult, lexical: LexicalIndex) -> Evidence:
+def gather_evidence(result: SearchResult, lexical: LexicalIndex, background: Background) -> Evidence:
     if not result.hits:
         return Evidence(0.0, 0.0, -1.0)
     cosine = max(hit.dense for hit in result.hits)
     [coverage] = lexical.coverage(result.terms, [result.hits[0].passage.text])
-    return Evidence(cosine, coverage, cosine - result.baseline)
+    return Evidence(cosine, coverage, cosine - background.baseline(result.query_vector))

@@ -1,17 +1,15 @@
-"""Judges a search result: does any passage answer the question, and which answers best.
+"""Judges a search result the gate let through: does any passage answer, and which answers best.
 
-Two gates, cheapest first. The off-topic gate (`relevance.DeclineRule`) compares the best
-cosine with unrelated background passages and needs no reading. Then the reader's
-answerability decides: near-misses, on topic but without the answer, are declined here.
-The reader learnt from Indonesian factoid questions (FacQA, IDK-MRC): for a question in
-another language than the passage, or one that asks for an explanation or for what someone
-said, its answerability runs low, so there the retrieval rule may also let it through. It
-also keys on the question copying the passage's wording (FacQA's questions do) and doubts a
-question worded otherwise; but the passage holding the answer still stands out from the
-others read, while a near-miss leaves them all alike. So a passage read above a lower bar
-and several times above every other passage (`Standout`) answers too. A retrieval rule for
-factoid questions whose every word the best passage holds is also available (`familiar`).
-Passages are ordered by reader confidence mixed with their retrieval score.
+The reader's answerability decides: near-misses, on topic but without the answer, are
+declined here. The reader learnt from Indonesian factoid questions (FacQA, IDK-MRC): for a
+question in another language than the passage, or one that asks for an explanation or for
+what someone said (`resembles_training` is False), its answerability runs low, so there a
+retrieval rule (index/answering/gate.py) may also let it through. It also keys on the
+question copying the passage's wording (FacQA's questions do) and doubts a question worded
+otherwise; but the passage holding the answer still stands out from the others read, while a
+near-miss leaves them all alike. So a passage read above a lower bar and several times above
+every other passage (`Standout`) answers too. Passages are ordered by reader confidence mixed
+with their retrieval score. The settings tuned for the bundled model are index/models/profile.py's.
 """
 
 from __future__ import annotations
@@ -20,10 +18,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.answering.gate import E5_DECLINE_RULE, NEVER, DeclineRule
+from index.answering.gate import Evidence, RetrievalRule
 from index.answering.search import Hit, SearchResult
 from index.models.reader import Reading
-from index.text.lexical import LexicalIndex
+from index.text.language import asks_for_a_fact, guess_language
 from index.text.passages import Passage
 
 
@@ -82,14 +80,14 @@ NO_STANDOUT = Standout(math.inf, math.inf)
 class ReaderJudge:
     """Decline unless the reader finds an answer; order by reader and retrieval together."""
 
-    gate: DeclineRule
+    on_topic: RetrievalRule  # what a question's evidence must pass to be read at all
     answerable: float  # reader probability that some passage must reach
     reader_weight: float  # share of the reader in the ordering score, the rest retrieval
     read_depth: int  # how many of the best hits are read
     span_probability: float  # a span at least this probable is shown as the answer
     sure_span: float  # a less probable span has its paragraph checked against the question
-    familiar: DeclineRule  # what else answers a question like those the reader learnt from
-    unfamiliar: DeclineRule  # what else answers a question unlike those the reader learnt from
+    retrieval_for_familiar: RetrievalRule  # also answers a question like those the reader learnt from
+    retrieval_for_unfamiliar: RetrievalRule  # also answers a question unlike those
     standout: Standout = NO_STANDOUT  # a passage read far above the others answers too
 
     def may_show_answer(self, rank: int, judged: Judged) -> bool:
@@ -102,50 +100,33 @@ class ReaderJudge:
         """The span probability a quote's answer needs to be marked."""
         return self.span_probability if self.may_show_answer(rank, judged) else math.inf
 
-    def passes_gate(self, result: SearchResult, lexical: LexicalIndex) -> bool:
-        return self.gate.answers(result, lexical)
-
     def judge(
-        self, result: SearchResult, readings: Sequence[Reading], lexical: LexicalIndex, familiar: bool = True
+        self, result: SearchResult, readings: Sequence[Reading], evidence: Evidence, like_training: bool
     ) -> Verdict:
+        """The verdict on `result`, whose best hits were read as `readings` (the rest unread)."""
         judged = [
             Judged(hit, reading, self.reader_weight * reading.answerable + (1 - self.reader_weight) * hit.score)
             for hit, reading in zip(result.hits, readings)
         ]
         unread = [Judged(hit, None, (1 - self.reader_weight) * hit.score) for hit in result.hits[len(readings) :]]
         ranked = sorted(judged, key=lambda j: -j.confidence) + unread
-        retrieval_rule = self.familiar if familiar else self.unfamiliar
+        retrieval_rule = self.retrieval_for_familiar if like_training else self.retrieval_for_unfamiliar
         answered = (
             any(r.answerable >= self.answerable for r in readings)
             or self.standout.holds([(hit.passage, reading) for hit, reading in zip(result.hits, readings)])
-            or retrieval_rule.answers(result, lexical)
+            or retrieval_rule.accepts(evidence)
         )
         return Verdict(answered, tuple(ranked))
 
 
-def judge_without_reader(result: SearchResult, lexical: LexicalIndex, rule: DeclineRule) -> Verdict:
-    """For a model the reader was not trained on: the retrieval rule alone, retrieval order."""
+def judge_on_retrieval(result: SearchResult, evidence: Evidence, rule: RetrievalRule) -> Verdict:
+    """Without a reader (a model it was not trained on): the retrieval rule alone, retrieval order."""
     ranked = tuple(Judged(hit, None, hit.score) for hit in result.hits)
-    return Verdict(rule.answers(result, lexical), ranked)
+    return Verdict(rule.accepts(evidence), ranked)
 
 
-# multilingual-e5-small with the shipped reader, chosen by bench/tune_judge.py on the even rows
-# of FacQA validation, FacQA-against-the-seed and IDK-MRC dev: the most answerable questions
-# answered (FacQA's and IDK-MRC's), with the answer in the first quote, and off-topic ones
-# declined, while IDK-MRC's balanced accuracy stays at least 0.72 (the issue's 0.70 on unseen
-# questions, with a margin); among ties the better balanced accuracy, then the strictest rules.
-# The standout rule took over what the every-word rule answered. Figures and the best settings
-# tried are in bench/results/tune_judge.json. The span cut hides the least sure spans at a
-# small cost in FacQA token F1 (its "span_cuts"). The bar below which a span's paragraph is
-# checked (`sure_span`) was chosen by bench/quote_choice.py, on the same even rows.
-E5_READER_JUDGE = ReaderJudge(
-    gate=DeclineRule(contrast=0.0, covered_contrast=-0.02),
-    answerable=0.3,
-    reader_weight=0.25,
-    read_depth=4,
-    span_probability=0.1,
-    sure_span=0.5,
-    familiar=NEVER,
-    unfamiliar=E5_DECLINE_RULE,
-    standout=Standout(answerable=0.2, ratio=3.0),
-)
+def resembles_training(question: str, article_language: str) -> bool:
+    """Whether the question is like those the reader learnt from: a factoid question in the
+    language of the article it is asked about."""
+    same_language = guess_language(question, default=article_language) == article_language
+    return same_language and asks_for_a_fact(question)

@@ -1,15 +1,16 @@
-"""Hybrid search: dense cosine and BM25 from the store, each min-max normalised per query, then mixed."""
+"""Hybrid search: dense cosine and BM25 from the store, each min-max normalised per query, then mixed.
+
+Search returns hits only; what they say about the question is the gate's (index/answering/gate.py).
+"""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from index.models.base import Embedder
-from index.store.background import BACKGROUND_PASSAGES
 from index.store.base import PassageStore
 from index.text.lexical import tokenize
 from index.text.passages import Passage
@@ -38,13 +39,7 @@ class SearchResult:
     question: str
     terms: tuple[str, ...]
     hits: tuple[Hit, ...]
-    baseline: float  # the question's best cosine against unrelated background passages
     query_vector: np.ndarray = field(compare=False, repr=False)
-
-    def similarity(self, vectors: np.ndarray) -> np.ndarray:
-        """Cosine of the question with each of `vectors` (normalised, as the embedder makes them)."""
-        cosines: np.ndarray = vectors @ self.query_vector
-        return cosines
 
 
 class Searcher:
@@ -54,14 +49,10 @@ class Searcher:
         self.store = store
         self.embedder = embedder
         self.dense_weight = dense_weight
-        stored = store.background_vectors()
-        self._background = stored if stored is not None else embedder.encode_documents(BACKGROUND_PASSAGES)
 
     def for_index(self, store: PassageStore) -> Searcher:
-        """The same searcher over another index: the background vectors depend on the model only."""
-        searcher = copy.copy(self)
-        searcher.store = store
-        return searcher
+        """The same searcher (model, weight) over another index."""
+        return Searcher(store, self.embedder, self.dense_weight)
 
     def search(self, question: str, k: int) -> SearchResult:
         return self.search_encoded(question, self.embedder.encode_queries([question])[0], k)
@@ -75,10 +66,9 @@ class Searcher:
 
     def search_encoded(self, question: str, query_vector: np.ndarray, k: int) -> SearchResult:
         terms = tuple(tokenize(question))
-        baseline = float((self._background @ query_vector).max())
         keys, dense, lexical = self._candidates(query_vector, terms)
         if not len(keys):
-            return SearchResult(question, terms, (), baseline, query_vector)
+            return SearchResult(question, terms, (), query_vector)
         fused = self.dense_weight * _min_max(dense) + (1 - self.dense_weight) * _min_max(lexical)
         order = np.lexsort((keys, -fused))[:k]  # ties: lower key (earlier passage) first
         passages = self.store.passages([int(keys[i]) for i in order])
@@ -88,7 +78,7 @@ class Searcher:
             Hit(rank + 1, passages[int(keys[i])], float(fused[i]), float(dense[i]), float(lexical[i]))
             for rank, i in enumerate(found)
         )
-        return SearchResult(question, terms, hits, baseline, query_vector)
+        return SearchResult(question, terms, hits, query_vector)
 
     def _candidates(self, query_vector: np.ndarray, terms: Sequence[str]) -> tuple[np.ndarray, ...]:
         """Union of the dense and BM25 top candidates, with the cosine and BM25 score of each."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.service import QuoteService
-from index.answering.judge import E5_READER_JUDGE
+from index.models.profile import E5_READER_JUDGE
 from index.models.reader import TrainedReader
 
 pytestmark = pytest.mark.e2e
@@ -72,7 +74,7 @@ def test_reader_pairs_point_at_exact_passage_text(real_service: QuoteService) ->
     from index.models.reader.pairs import make_pairs
 
     passage = real_service.stored.passages([2])[2].text
-    tokenizer = real_service.reader.encoder.tokenizer  # type: ignore[union-attr]
+    tokenizer = real_service.answerer.profile.reader.encoder.tokenizer  # type: ignore[union-attr]
     [pair] = make_pairs(tokenizer, "Siapa CEO Yonhap?", passage)
     pieces = [passage[s:e] for s, e in (span for span in pair.spans if span is not None) if e > s]
     assert "".join(pieces).replace(" ", "") == passage.replace(" ", "")
@@ -82,7 +84,7 @@ def test_reader_pairs_point_at_exact_passage_text(real_service: QuoteService) ->
 
 
 def test_the_wording_step_lets_the_reader_read_another_inflection(real_service: QuoteService) -> None:
-    reader = real_service.reader
+    reader = real_service.answerer.profile.reader
     assert isinstance(reader, TrainedReader)
     caption = "Uji coba penembakan rudal KN-23 milik Korea Utara tahun 2013."
     question = "Tahun berapa rudal KN-23 diuji coba?"
@@ -96,11 +98,9 @@ def test_an_unsure_span_in_a_caption_quotes_the_paragraph_closest_to_the_questio
     # The best passage holds the photo caption and the paragraph after it; the reader is sure
     # the passage answers but not where, and its best span lies in the caption.
     question = "Apa yang termasuk dalam langkah timbal balik yang diusulkan Moskow?"
-    real_service.checks_paragraphs = False
-    try:
-        unchecked = real_service.ask(question).citations[0]
-    finally:
-        real_service.checks_paragraphs = True
+    options = replace(real_service.answerer.options, checks_paragraphs=False)
+    unchecking = QuoteService(real_service.stored, real_service.embedder, options, real_service.answerer.profile)
+    unchecked = unchecking.ask(question).citations[0]
     first = real_service.ask(question).citations[0]
     assert "Rodong Sinmun" in unchecked.quote and unchecked.answer is None
     assert "pencabutan sebagian sanksi PBB" in first.quote and first.answer is None

@@ -110,19 +110,23 @@ def test_int8_answers_the_seed_questions_as_float32_does(
 ) -> None:
     rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     questions = [row["question"] for row in rows]
-    results = [service.searcher.search_many(questions, service.top_k) for service in (real_service, fp32_service)]
-    for question, int8, fp32 in zip(questions, *results):
-        verdicts = [real_service.judge_result(int8), fp32_service.judge_result(fp32)]
+    answers = [service.answerer.answer_many(questions) for service in (real_service, fp32_service)]
+    for question, int8, fp32 in zip(questions, *answers):
+        verdicts = [int8.verdict, fp32.verdict]
         if verdicts[0].answered != verdicts[1].answered:
             # Only a question right at a cut may tip the other way (bench/runtime.py: 1 of 71):
             # the reader near its threshold, or the best passage near a retrieval rule's contrast.
             closest = [max((j.reading.answerable for j in v.ranked if j.reading), default=0.0) for v in verdicts]
             contrasts = [
-                gather_evidence(result, service.stored.lexical).contrast
-                for result, service in ((int8, real_service), (fp32, fp32_service))
+                gather_evidence(answered.result, service.stored.lexical, service.answerer.background).contrast
+                for answered, service in ((int8, real_service), (fp32, fp32_service))
             ]
             judge = E5_READER_JUDGE
-            cuts = (judge.familiar.covered_contrast, judge.unfamiliar.contrast, judge.unfamiliar.covered_contrast)
+            cuts = (
+                judge.retrieval_for_familiar.covered_contrast,
+                judge.retrieval_for_unfamiliar.contrast,
+                judge.retrieval_for_unfamiliar.covered_contrast,
+            )
             at_reader_cut = all(abs(p - judge.answerable) < 0.05 for p in closest)
             at_rule_cut = any(abs(c - cut) < 0.01 for c in contrasts for cut in cuts)
             leads = [reading_lead([(j.hit.passage, j.reading) for j in v.ranked if j.reading]) for v in verdicts]

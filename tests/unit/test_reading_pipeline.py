@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.answers import compose_answer
 from bot.service import QuoteService
 from bot.settings import Settings
-from index.answering.gate import LEXICAL_DECLINE_RULE, NEVER, DeclineRule
-from index.answering.judge import E5_READER_JUDGE, NO_STANDOUT, ReaderJudge, Standout
+from index.answering.gate import READER_ONLY, RetrievalRule
+from index.answering.judge import NO_STANDOUT, ReaderJudge, Standout
+from index.models.profile import E5_READER_JUDGE, LEXICAL_RETRIEVAL_RULE, ModelProfile
 from index.models.reader import Reading
 from index.text.passages import Passage
 from tests.helpers.fake_embedder import FakeEmbedder
@@ -19,14 +21,23 @@ from tests.helpers.fake_reader import FakeReader
 
 # The fake embedder's cosines mean nothing against e5's background passages: rules on words.
 WORD_GATE_JUDGE: ReaderJudge = replace(
-    E5_READER_JUDGE, gate=LEXICAL_DECLINE_RULE, familiar=NEVER, unfamiliar=LEXICAL_DECLINE_RULE
+    E5_READER_JUDGE,
+    on_topic=LEXICAL_RETRIEVAL_RULE,
+    retrieval_for_familiar=READER_ONLY,
+    retrieval_for_unfamiliar=LEXICAL_RETRIEVAL_RULE,
 )
 # A familiar question the reader doubts may still pass when its best passage holds every word.
-EVERY_WORD_RULE = DeclineRule(contrast=math.inf, covered_contrast=-math.inf)
+EVERY_WORD_RULE = RetrievalRule(contrast=math.inf, covered_contrast=-math.inf)
 
 
 def open_service(settings: Settings, reader: FakeReader, judge: ReaderJudge = WORD_GATE_JUDGE) -> QuoteService:
-    return QuoteService.open(settings, FakeEmbedder(), reader=reader, judge=judge)[0]
+    return QuoteService.open(settings, FakeEmbedder(), profile=ModelProfile(reader, judge, LEXICAL_RETRIEVAL_RULE))[0]
+
+
+def without_paragraph_check(service: QuoteService) -> QuoteService:
+    """The same index and profile, answering without checking an unsure span's paragraph."""
+    options = replace(service.answerer.options, checks_paragraphs=False)
+    return QuoteService(service.stored, service.embedder, options, service.answerer.profile)
 
 
 def test_the_answer_is_marked_inside_an_exact_quote(settings: Settings) -> None:
@@ -44,7 +55,7 @@ def test_the_passage_the_reader_answers_from_is_quoted_first(settings: Settings)
     reader = FakeReader({"pertemuan virtual": (0.9, 0.8)})
     service = open_service(settings, reader)
     question = "Apa kata Putin tentang Korea Utara?"
-    retrieved_first = service.searcher.search(question, service.top_k).hits[0].passage.text
+    retrieved_first = service.answerer.searcher.search(question, settings.top_k).hits[0].passage.text
     assert "pertemuan virtual" not in retrieved_first  # retrieval alone would quote another passage first
     answer = service.ask(question)
     assert answer.citations[0].answer is not None
@@ -69,8 +80,8 @@ def test_off_topic_questions_are_declined_before_reading(settings: Settings) -> 
 
 
 def test_an_unsure_span_shows_the_quote_without_marking_it(settings: Settings) -> None:
-    service = open_service(settings, FakeReader({"Cho Sung-boo": (0.95, 0.05)}))
-    service.checks_paragraphs = False  # the fake embedder's closeness would choose the paragraph
+    # The fake embedder's closeness would choose the paragraph.
+    service = without_paragraph_check(open_service(settings, FakeReader({"Cho Sung-boo": (0.95, 0.05)})))
     first = service.ask("Siapa CEO Kantor Berita Yonhap?").citations[0]
     assert "Cho Sung-boo" in first.quote and first.answer is None
 
@@ -99,7 +110,7 @@ def test_an_answer_across_two_sentences_quotes_both(tmp_path: Path) -> None:
 @pytest.mark.parametrize("question", ["", "   "])
 def test_a_service_without_reader_still_answers_with_words(settings: Settings, question: str) -> None:
     service = QuoteService.open(settings, FakeEmbedder())[0]
-    assert service.reader is None
+    assert service.answerer.profile.reader is None
     answer = service.ask("Putin menyalahkan Amerika Serikat atas kebuntuan negosiasi nuklir" + question)
     assert answer.citations[0].quote.startswith("Vladimir Putin menyalahkan Amerika Serikat (AS)")
     assert answer.citations[0].answer is None
@@ -124,11 +135,11 @@ def test_a_factoid_question_in_the_articles_language_is_left_to_the_reader(setti
 def test_a_factoid_question_whose_every_word_the_best_passage_holds_may_pass_on_retrieval(
     settings: Settings,
 ) -> None:
-    service = open_service(settings, FakeReader({}), replace(WORD_GATE_JUDGE, familiar=EVERY_WORD_RULE))
+    service = open_service(settings, FakeReader({}), replace(WORD_GATE_JUDGE, retrieval_for_familiar=EVERY_WORD_RULE))
     question = "Siapa yang disalahkan Putin atas kebuntuan negosiasi nuklir?"
     answer = service.ask(question)
     assert answer.answered
-    assert answer.citations[0].quote in service.searcher.search(question, service.top_k).hits[0].passage.text
+    assert answer.citations[0].quote in service.answerer.searcher.search(question, settings.top_k).hits[0].passage.text
     assert all(c.answer is None for c in answer.citations + answer.more)  # the reader found no sure span
     near_miss = service.ask("Berapa umur Vladimir Putin saat menyalahkan Amerika Serikat?")
     assert not near_miss.answered  # "umur" is nowhere in the article
@@ -184,8 +195,8 @@ def test_only_quotes_that_may_show_an_answer_ask_the_embedding_model_about_parag
     asked: list[list[str]] = []
     encode = unsure.embedder.encode_documents
     unsure.embedder.encode_documents = lambda texts: asked.append(list(texts)) or encode(texts)  # type: ignore[method-assign]
-    answer = unsure.ask("Siapa CEO Kantor Berita Yonhap yang bertanya kepada Putin tentang nuklir?")
-    ranked = unsure.judge_result(unsure.searcher.search(answer.question, unsure.top_k)).ranked
+    answered = unsure.answerer.answer("Siapa CEO Kantor Berita Yonhap yang bertanya kepada Putin tentang nuklir?")
+    answer, ranked = compose_answer(answered, unsure.stored.articles), answered.verdict.ranked
     may_answer = [
         judged
         for rank, judged in enumerate(ranked)

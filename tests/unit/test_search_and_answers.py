@@ -10,6 +10,7 @@ import pytest
 
 from bot.service import QuoteService
 from bot.settings import Settings
+from index.answering.pipeline import AnswerOptions
 from index.building import refresh_index
 from index.store import open_store
 from index.store.base import StoreConfig
@@ -44,7 +45,7 @@ def corpus_service(tmp_path: Path, embedder: FakeEmbedder) -> QuoteService:
 def test_the_article_that_holds_the_answer_comes_first(
     corpus_service: QuoteService, question: str, expected: str
 ) -> None:
-    hits = corpus_service.searcher.search(question, k=4).hits
+    hits = corpus_service.answerer.searcher.search(question, k=4).hits
     assert hits[0].passage.article_id == expected
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
     assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
@@ -71,7 +72,7 @@ def test_citations_are_numbered_and_never_repeat_a_quote(seeds: Path, tmp_path: 
     data = tmp_path / "data"
     refresh_index(seeds, data, embedder, max_tokens=30)
     stored = open_store(data, StoreConfig(), embedder.name, embedder.dimension)
-    service = QuoteService(stored, embedder, top_k=8)
+    service = QuoteService(stored, embedder, AnswerOptions(top_k=8))
     answer = service.ask("Putin menyalahkan Amerika Serikat atas kebuntuan negosiasi nuklir")
     shown = answer.citations + answer.more
     assert [c.n for c in shown] == list(range(1, len(shown) + 1))

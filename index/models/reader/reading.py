@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -26,6 +26,7 @@ MAX_ANSWER_TOKENS = 30  # longer spans are rare in FacQA and IDK-MRC answers
 TRAILING_PUNCTUATION = ".,;:!?"
 
 
+@runtime_checkable
 class PairEncoder(Protocol):
     """What the reader needs from the embedding model: its tokenizer and its hidden states."""
 
@@ -131,8 +132,9 @@ def _without_end_punctuation(reading: Reading, passage: str) -> Reading:
     return replace(reading, end=end)
 
 
-def load_reader(encoder: object, head_paths: Sequence[Path] = DEFAULT_HEAD_PATHS) -> TrainedReader | None:
-    """The shipped reader for the bundled model's encoder, or None for a model it was not trained on."""
-    if not (hasattr(encoder, "layer_states") and head_paths and all(path.exists() for path in head_paths)):
+def load_reader(encoder: PairEncoder, head_paths: Sequence[Path] = DEFAULT_HEAD_PATHS) -> TrainedReader | None:
+    """The reader heads at `head_paths` (the shipped ones) over the bundled model's encoder; None
+    when a head file is missing. Which model gets a reader is index/models/profile.py's."""
+    if not (head_paths and all(path.exists() for path in head_paths)):
         return None
-    return TrainedReader(encoder, load_head_ensemble(head_paths))  # type: ignore[arg-type]
+    return TrainedReader(encoder, load_head_ensemble(head_paths))
