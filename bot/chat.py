@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from bot.errors import EmptyQuestionError, LongQuestionError
 from bot.messages import message
 from bot.progress import progress_bar
-from bot.question import MAX_QUESTION_CHARS, EmptyQuestionError, LongQuestionError, check_question
+from bot.question import MAX_QUESTION_CHARS, check_question
 from bot.render_text import render_answer_text, render_sources_text
 from bot.reply_language import reply_language
 from bot.service import QuoteService, open_service

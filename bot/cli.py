@@ -1,4 +1,8 @@
-"""The `kutip` command: index, ask, info, eval, chat, bot, and run (bot or chat)."""
+"""The `kutip` command: one `Command` per subcommand (its help, examples, arguments and handler together).
+
+index, ask, add, remove, info, eval, chat, bot, and run (the bot or the chat). Errors become one
+line on stderr here, at the edge: exit 2 for input the user can fix, 1 for the rest.
+"""
 
 from __future__ import annotations
 
@@ -9,39 +13,36 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.answers import Answer, Citation
-from bot.question import EmptyQuestionError, QuestionError, check_question
+from bot.errors import AppError, EmptyQuestionError, QuestionError, UsageError
+from bot.question import check_question
 from bot.render_text import render_answer_text
 from bot.reply_language import reply_language
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, load_settings
 from index import KutipError
 
 if TYPE_CHECKING:
     from index import BuildReport, Embedder
 
-EXAMPLES = """examples:
-  kutip index                       build or refresh the index from seeds/
-  kutip ask "Apa kata Putin tentang Korea Utara?"
-  echo "Who did Putin blame?" | kutip ask --json
-  kutip eval ../shared/eval/facqa_dev.jsonl --corpus ../shared/eval/facqa_corpus.jsonl
-  kutip add https://kabar.id/2026/11/banjir   fetch, extract and add an article, then index it
-  kutip add laporan.md              add a .txt, .md or .html file
-  kutip remove banjir-merendam-bekasi-bfa432a7   remove by id (or exact title)
-  kutip run                         the Telegram bot if TELEGRAM_BOT_TOKEN is set, else a chat
-"""
+# A command's handler: (parsed arguments, settings, the embedder to use instead of loading the model).
+Handler = Callable[[argparse.Namespace, Settings, "Embedder | None"], int]
 
 
-class UsageError(Exception):
-    """Raised for input the user can fix: an empty or overlong question."""
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: its one-line help, examples (shown by `kutip COMMAND --help` and the
+    first of them by `kutip --help`), the arguments it takes and what it runs."""
 
-
-# Each command: (parsed arguments, settings, the embedder to use instead of loading the model).
-Command = Callable[[argparse.Namespace, Settings, "Embedder | None"], int]
+    name: str
+    summary: str
+    examples: tuple[str, ...]
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Handler
 
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
@@ -73,11 +74,11 @@ def main(argv: Sequence[str] | None = None, embedder: Embedder | None = None) ->
             level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
         _quiet_libraries()
-        return int(args.handler(args, settings, embedder) or 0)
+        return int(args.run(args, settings, embedder) or 0)
     except UsageError as error:
         print(f"kutip: {error}", file=sys.stderr)
         return 2
-    except (KutipError, SettingsError) as error:
+    except (KutipError, AppError) as error:
         print(f"kutip: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -88,15 +89,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kutip",
         description="Answers questions about news articles by quoting them.",
-        epilog=EXAMPLES,
+        epilog=_examples(example for command in COMMANDS for example in command.examples[:2]),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, handler, summary in _COMMANDS:
-        sub = commands.add_parser(name, help=summary, description=summary)
-        sub.set_defaults(handler=handler)
-        _OPTIONS[name](sub)
+    subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        sub = subcommands.add_parser(
+            command.name,
+            help=command.summary,
+            description=command.summary,
+            epilog=_examples(command.examples),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.set_defaults(run=command.run)
+        command.arguments(sub)
     return parser
+
+
+def _examples(lines: Iterable[str]) -> str:
+    return "examples:\n" + "".join(f"  {line}\n" for line in lines)
 
 
 def _data_options(sub: argparse.ArgumentParser, seeds: bool = True) -> None:
@@ -181,7 +192,12 @@ def _build_index(settings: Settings, embedder: Embedder | None, rebuild: bool = 
     return report
 
 
-def _command_index(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
+def _index_arguments(sub: argparse.ArgumentParser) -> None:
+    _data_options(sub)
+    sub.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
+
+
+def _run_index(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
     report = _build_index(settings, embedder, rebuild=args.rebuild)
     state = "rebuilt" if args.rebuild else ("updated" if report.changed else "already up to date")
     print(
@@ -193,40 +209,26 @@ def _command_index(args: argparse.Namespace, settings: Settings, embedder: Embed
     return 0
 
 
-def _command_add(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
-    import getpass
-
-    from index import Fetcher, add_article, add_from_url, draft_from_file
-
-    source = Path(args.source)
-    added_by = f"kutip add ({getpass.getuser()})"
-    if source.is_file():
-        if source.stat().st_size > settings.max_fetch_bytes:
-            raise UsageError(f"{source} is over the KUTIP_MAX_FETCH_MB limit")
-        article = add_article(settings.seeds_dir, draft_from_file(source.name, source.read_bytes()), added_by)
-    else:
-        fetcher = Fetcher(
-            allow_private=settings.allow_private_urls,
-            timeout=settings.fetch_timeout,
-            max_bytes=settings.max_fetch_bytes,
-        )
-        article = add_from_url(settings.seeds_dir, fetcher, args.source, added_by)
-    print(f"added {article.id}: {article.title} ({settings.seeds_dir / article.source})", file=sys.stderr)
-    _build_index(settings, embedder)
-    print(article.id)
-    return 0
+INDEX = Command(
+    "index",
+    "build or refresh the index from the articles folder",
+    (
+        "kutip index                       build or refresh the index from seeds/",
+        "kutip index --rebuild             re-embed everything, e.g. after changing KUTIP_MODEL",
+    ),
+    _index_arguments,
+    _run_index,
+)
 
 
-def _command_remove(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
-    from index import remove_article
-
-    article = remove_article(settings.seeds_dir, args.article)
-    print(f"removed {article.id}: {article.title}", file=sys.stderr)
-    _build_index(settings, embedder)
-    return 0
+def _ask_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("question", nargs="?", help="the question; omit to read one per line from stdin (JSON out)")
+    _data_options(sub)
+    sub.add_argument("--k", type=int, help="passages to retrieve (KUTIP_TOP_K, default 5)")
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _command_ask(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
+def _run_ask(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
     from bot.progress import progress_bar
     from bot.service import open_service
 
@@ -252,6 +254,88 @@ def _command_ask(args: argparse.Namespace, settings: Settings, embedder: Embedde
     return 0
 
 
+ASK = Command(
+    "ask",
+    "answer a question with quotes from the articles",
+    (
+        'kutip ask "Apa kata Putin tentang Korea Utara?"',
+        'echo "Who did Putin blame?" | kutip ask --json',
+        'kutip ask "Siapa CEO Kantor Berita Yonhap?" --json --k 10   the --json fields: docs/cli.md',
+    ),
+    _ask_arguments,
+    _run_ask,
+)
+
+
+def _add_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("source", help="an http(s) URL of a news page, or a .txt, .md or .html file")
+    _data_options(sub)
+
+
+def _run_add(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
+    import getpass
+
+    from index import Fetcher, add_article, add_from_url, draft_from_file
+
+    source = Path(args.source)
+    added_by = f"kutip add ({getpass.getuser()})"
+    if source.is_file():
+        if source.stat().st_size > settings.max_fetch_bytes:
+            raise UsageError(f"{source} is over the KUTIP_MAX_FETCH_MB limit")
+        article = add_article(settings.seeds_dir, draft_from_file(source.name, source.read_bytes()), added_by)
+    else:
+        fetcher = Fetcher(
+            allow_private=settings.allow_private_urls,
+            timeout=settings.fetch_timeout,
+            max_bytes=settings.max_fetch_bytes,
+        )
+        article = add_from_url(settings.seeds_dir, fetcher, args.source, added_by)
+    print(f"added {article.id}: {article.title} ({settings.seeds_dir / article.source})", file=sys.stderr)
+    _build_index(settings, embedder)
+    print(article.id)
+    return 0
+
+
+ADD = Command(
+    "add",
+    "add an article from a URL or a file to seeds/added/, then refresh the index",
+    (
+        "kutip add https://kabar.id/2026/11/banjir   fetch, extract and add an article, then index it",
+        "kutip add laporan.md              add a .txt, .md or .html file",
+    ),
+    _add_arguments,
+    _run_add,
+)
+
+
+def _remove_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("article", help="the article's id (see /sources or seeds/added/) or exact title")
+    _data_options(sub)
+
+
+def _run_remove(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
+    from index import remove_article
+
+    article = remove_article(settings.seeds_dir, args.article)
+    print(f"removed {article.id}: {article.title}", file=sys.stderr)
+    _build_index(settings, embedder)
+    return 0
+
+
+REMOVE = Command(
+    "remove",
+    "remove an article by id or exact title, then refresh the index",
+    ("kutip remove banjir-merendam-bekasi-bfa432a7   remove by id (or exact title)",),
+    _remove_arguments,
+    _run_remove,
+)
+
+
+def _info_arguments(sub: argparse.ArgumentParser) -> None:
+    _data_options(sub, seeds=False)
+    sub.add_argument("--json", action="store_true", help="print one JSON object")
+
+
 def describe_index(settings: Settings) -> dict[str, object]:
     """What `kutip info` shows: the manifest's model, sizes and date, and where the model lies."""
     from bot.service import model_cache
@@ -274,7 +358,7 @@ def describe_index(settings: Settings) -> dict[str, object]:
     }
 
 
-def _command_info(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
+def _run_info(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
     info = describe_index(settings)
     if args.json:
         print(json.dumps(info, ensure_ascii=False))
@@ -284,7 +368,25 @@ def _command_info(args: argparse.Namespace, settings: Settings, embedder: Embedd
     return 0
 
 
-def _command_eval(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
+INFO = Command(
+    "info",
+    "describe the index: model, articles, passages, when built",
+    (
+        "kutip info                        model, dimension, articles, passages, store, built when",
+        "kutip info --json",
+    ),
+    _info_arguments,
+    _run_info,
+)
+
+
+def _eval_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("file", type=Path, help="questions in the shared eval format (JSONL)")
+    sub.add_argument("--corpus", type=Path, help="articles JSONL; default: the questions' own contexts")
+    sub.add_argument("--split", help="only questions of this split (e.g. validation)")
+
+
+def _run_eval(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
     from bot.eval_command import run_eval
 
     report = run_eval(settings, args.file, args.corpus, args.split, embedder)
@@ -292,7 +394,19 @@ def _command_eval(args: argparse.Namespace, settings: Settings, embedder: Embedd
     return 0
 
 
-def _command_chat(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
+EVAL = Command(
+    "eval",
+    "recall@1, recall@5, MRR@10 and decline rates on a question file",
+    (
+        "kutip eval ../shared/eval/facqa_dev.jsonl --corpus ../shared/eval/facqa_corpus.jsonl",
+        "kutip eval ../shared/eval/idkmrc_dev.jsonl --split validation",
+    ),
+    _eval_arguments,
+    _run_eval,
+)
+
+
+def _run_chat(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
     from bot.chat import run_chat
     from bot.progress import progress_bar
     from bot.service import open_service
@@ -300,74 +414,48 @@ def _command_chat(args: argparse.Namespace, settings: Settings, embedder: Embedd
     return run_chat(settings, sys.stdin, sys.stdout, open_service(settings, embedder, progress=progress_bar))
 
 
-def _command_bot(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
+CHAT = Command(
+    "chat",
+    "an interactive chat in the terminal",
+    ("kutip chat                        ask away; /sources, /help, /quit",),
+    _data_options,
+    _run_chat,
+)
+
+
+def _run_bot(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
     from bot.telegram.app import run_bot
 
     return run_bot(settings, embedder)
 
 
-def _command_run(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
+BOT = Command(
+    "bot",
+    "run the Telegram bot (needs TELEGRAM_BOT_TOKEN)",
+    ("kutip bot                         long polling, or a webhook when WEBHOOK_URL is set",),
+    _data_options,
+    _run_bot,
+)
+
+
+def _run_run(args: argparse.Namespace, settings: Settings, embedder: Embedder | None) -> int:
     if settings.telegram_token:
-        return _command_bot(args, settings, embedder)
+        return _run_bot(args, settings, embedder)
     print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat.", file=sys.stderr)
-    return _command_chat(args, settings, embedder)
+    return _run_chat(args, settings, embedder)
 
 
-def _add_options(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("source", help="an http(s) URL of a news page, or a .txt, .md or .html file")
-    _data_options(sub)
+RUN = Command(
+    "run",
+    "the Telegram bot when a token is set, otherwise the terminal chat",
+    ("kutip run                         the Telegram bot if TELEGRAM_BOT_TOKEN is set, else a chat",),
+    _data_options,
+    _run_run,
+)
 
 
-def _remove_options(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("article", help="the article's id (see /sources or seeds/added/) or exact title")
-    _data_options(sub)
+COMMANDS = (INDEX, ASK, ADD, REMOVE, INFO, EVAL, CHAT, BOT, RUN)
 
-
-def _ask_options(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("question", nargs="?", help="the question; omit to read one per line from stdin (JSON out)")
-    _data_options(sub)
-    sub.add_argument("--k", type=int, help="passages to retrieve (KUTIP_TOP_K, default 5)")
-    sub.add_argument("--json", action="store_true", help="print one JSON object")
-
-
-def _index_options(sub: argparse.ArgumentParser) -> None:
-    _data_options(sub)
-    sub.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
-
-
-def _info_options(sub: argparse.ArgumentParser) -> None:
-    _data_options(sub, seeds=False)
-    sub.add_argument("--json", action="store_true", help="print one JSON object")
-
-
-def _eval_options(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("file", type=Path, help="questions in the shared eval format (JSONL)")
-    sub.add_argument("--corpus", type=Path, help="articles JSONL; default: the questions' own contexts")
-    sub.add_argument("--split", help="only questions of this split (e.g. validation)")
-
-
-_COMMANDS: list[tuple[str, Command, str]] = [
-    ("index", _command_index, "build or refresh the index from the articles folder"),
-    ("ask", _command_ask, "answer a question with quotes from the articles"),
-    ("add", _command_add, "add an article from a URL or a file to seeds/added/, then refresh the index"),
-    ("remove", _command_remove, "remove an article by id or exact title, then refresh the index"),
-    ("info", _command_info, "describe the index: model, articles, passages, when built"),
-    ("eval", _command_eval, "recall@1, recall@5, MRR@10 and decline rates on a question file"),
-    ("chat", _command_chat, "an interactive chat in the terminal"),
-    ("bot", _command_bot, "run the Telegram bot (needs TELEGRAM_BOT_TOKEN)"),
-    ("run", _command_run, "the Telegram bot when a token is set, otherwise the terminal chat"),
-]
-_OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
-    "index": _index_options,
-    "ask": _ask_options,
-    "add": _add_options,
-    "remove": _remove_options,
-    "info": _info_options,
-    "eval": _eval_options,
-    "chat": lambda sub: _data_options(sub),
-    "bot": lambda sub: _data_options(sub),
-    "run": lambda sub: _data_options(sub),
-}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
+from bot.errors import EmptyQuestionError, LongQuestionError
+
 # Every surface (Telegram, the terminal chat, `kutip ask`) shares it. The reader reads only the
 # first 48 tokens anyway; the limit keeps a pasted article from being embedded as a question.
 MAX_QUESTION_CHARS = 1000
-
-
-class QuestionError(ValueError):
-    """Raised by check_question for text Kutip will not search."""
-
-
-class EmptyQuestionError(QuestionError):
-    """Raised when the question is empty or only spaces."""
-
-    def __init__(self) -> None:
-        super().__init__("the question is empty")
-
-
-class LongQuestionError(QuestionError):
-    """Raised when the question is over MAX_QUESTION_CHARS characters."""
-
-    def __init__(self, length: int) -> None:
-        super().__init__(f"the question has {length} characters; the limit is {MAX_QUESTION_CHARS}")
-        self.length = length
 
 
 def check_question(text: str) -> str:
@@ -32,5 +15,5 @@ def check_question(text: str) -> str:
     if not question:
         raise EmptyQuestionError
     if len(question) > MAX_QUESTION_CHARS:
-        raise LongQuestionError(len(question))
+        raise LongQuestionError(len(question), MAX_QUESTION_CHARS)
     return question

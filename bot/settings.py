@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from dotenv import dotenv_values
 
+from bot.errors import SettingsError
 from index import PRECISIONS
 
 if TYPE_CHECKING:
@@ -31,10 +32,6 @@ DEFAULT_MILVUS_COLLECTION = "kutip"
 MILVUS_SCHEMES = ("http://", "https://", "tcp://")
 
 
-class SettingsError(ValueError):
-    """Raised when a variable holds a value Kutip cannot use."""
-
-
 @dataclass(frozen=True)
 class Settings:
     """Every knob of a deployment; see .env.example for each variable."""
@@ -43,7 +40,7 @@ class Settings:
     data_dir: Path = Path("data")
     cache_dir: Path = DEFAULT_CACHE_DIR
     model: str | None = None
-    model_precision: str = "int8"  # the bundled model's: int8 (OpenVINO) or fp32 (torch)
+    model_precision: str = PRECISIONS[0]  # the bundled model's: int8 (OpenVINO) or fp32 (torch)
     top_k: int = DEFAULT_TOP_K
     telegram_token: str | None = field(default=None, repr=False)
     telegram_api_base_url: str = DEFAULT_API_BASE_URL
@@ -62,7 +59,7 @@ class Settings:
     max_seed_bytes: int | None = int(DEFAULT_MAX_SEED_MB * MEGABYTE)
     max_fetch_bytes: int = int(DEFAULT_MAX_FETCH_MB * MEGABYTE)
     fetch_timeout: float = DEFAULT_FETCH_TIMEOUT_SECONDS
-    store_kind: str = "faiss"
+    store_kind: str = STORES[0]
     milvus_uri: str | None = None  # None: a Milvus Lite file in the data folder
     milvus_token: str | None = field(default=None, repr=False)
     milvus_collection: str = DEFAULT_MILVUS_COLLECTION
@@ -82,7 +79,8 @@ class Settings:
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
-    """Settings from `environ` (default: the process environment) over the .env file."""
+    """Settings from `environ` (default: the process environment) over the .env file; an
+    unset variable keeps the `Settings` field's default."""
     values: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
@@ -91,36 +89,37 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     def get(name: str) -> str | None:
         return (values.get(name) or "").strip() or None
 
+    default = Settings()
     return Settings(
-        seeds_dir=Path(get("KUTIP_SEEDS_DIR") or "seeds"),
-        data_dir=Path(get("KUTIP_DATA_DIR") or "data"),
-        cache_dir=Path(get("KUTIP_CACHE_DIR") or DEFAULT_CACHE_DIR),
+        seeds_dir=Path(get("KUTIP_SEEDS_DIR") or default.seeds_dir),
+        data_dir=Path(get("KUTIP_DATA_DIR") or default.data_dir),
+        cache_dir=Path(get("KUTIP_CACHE_DIR") or default.cache_dir),
         model=get("KUTIP_MODEL"),
         model_precision=_choice("KUTIP_MODEL_PRECISION", get("KUTIP_MODEL_PRECISION"), PRECISIONS),
-        top_k=_integer("KUTIP_TOP_K", get("KUTIP_TOP_K"), DEFAULT_TOP_K),
+        top_k=_integer("KUTIP_TOP_K", get("KUTIP_TOP_K"), default.top_k),
         telegram_token=get("TELEGRAM_BOT_TOKEN"),
-        telegram_api_base_url=get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
+        telegram_api_base_url=get("TELEGRAM_API_BASE_URL") or default.telegram_api_base_url,
         telegram_api_file_url=get("TELEGRAM_API_FILE_URL"),
         webhook_url=get("WEBHOOK_URL"),
-        webhook_listen=get("WEBHOOK_LISTEN") or "0.0.0.0",
-        webhook_port=_integer("WEBHOOK_PORT", get("WEBHOOK_PORT"), DEFAULT_WEBHOOK_PORT),
+        webhook_listen=get("WEBHOOK_LISTEN") or default.webhook_listen,
+        webhook_port=_integer("WEBHOOK_PORT", get("WEBHOOK_PORT"), default.webhook_port),
         webhook_secret=get("WEBHOOK_SECRET_TOKEN"),
         allowed_chat_ids=_id_set("ALLOWED_CHAT_IDS", get("ALLOWED_CHAT_IDS")),
         admin_user_ids=_id_set("ADMIN_USER_IDS", get("ADMIN_USER_IDS")),
-        log_level=(get("KUTIP_LOG_LEVEL") or "INFO").upper(),
-        refresh_seconds=_seconds("KUTIP_REFRESH_SECONDS", get("KUTIP_REFRESH_SECONDS"), DEFAULT_REFRESH_SECONDS),
+        log_level=(get("KUTIP_LOG_LEVEL") or default.log_level).upper(),
+        refresh_seconds=_seconds("KUTIP_REFRESH_SECONDS", get("KUTIP_REFRESH_SECONDS"), default.refresh_seconds),
         feeds=tuple(url for url in (get("KUTIP_FEEDS") or "").replace(",", " ").split()),
-        feed_seconds=_seconds("KUTIP_FEED_SECONDS", get("KUTIP_FEED_SECONDS"), DEFAULT_FEED_SECONDS),
+        feed_seconds=_seconds("KUTIP_FEED_SECONDS", get("KUTIP_FEED_SECONDS"), default.feed_seconds),
         allow_private_urls=_flag("KUTIP_ALLOW_PRIVATE_URLS", get("KUTIP_ALLOW_PRIVATE_URLS")),
-        max_seed_bytes=_megabytes("KUTIP_MAX_SEED_MB", get("KUTIP_MAX_SEED_MB"), DEFAULT_MAX_SEED_MB) or None,
-        max_fetch_bytes=_megabytes("KUTIP_MAX_FETCH_MB", get("KUTIP_MAX_FETCH_MB"), DEFAULT_MAX_FETCH_MB),
+        max_seed_bytes=_megabytes("KUTIP_MAX_SEED_MB", get("KUTIP_MAX_SEED_MB"), default.max_seed_bytes or 0) or None,
+        max_fetch_bytes=_megabytes("KUTIP_MAX_FETCH_MB", get("KUTIP_MAX_FETCH_MB"), default.max_fetch_bytes),
         fetch_timeout=_seconds(
-            "KUTIP_FETCH_TIMEOUT_SECONDS", get("KUTIP_FETCH_TIMEOUT_SECONDS"), DEFAULT_FETCH_TIMEOUT_SECONDS
+            "KUTIP_FETCH_TIMEOUT_SECONDS", get("KUTIP_FETCH_TIMEOUT_SECONDS"), default.fetch_timeout
         ),
         store_kind=_choice("KUTIP_STORE", get("KUTIP_STORE"), STORES),
         milvus_uri=_milvus_uri(get("KUTIP_MILVUS_URI")),
         milvus_token=get("KUTIP_MILVUS_TOKEN"),
-        milvus_collection=_collection(get("KUTIP_MILVUS_COLLECTION")),
+        milvus_collection=_collection(get("KUTIP_MILVUS_COLLECTION"), default.milvus_collection),
     )
 
 
@@ -152,10 +151,10 @@ def _milvus_uri(raw: str | None) -> str | None:
     )
 
 
-def _collection(raw: str | None) -> str:
+def _collection(raw: str | None, default: str) -> str:
     # Milvus names: letters, digits and underscores, starting with a letter or underscore.
     if raw is None:
-        return DEFAULT_MILVUS_COLLECTION
+        return default
     if not raw.replace("_", "a").isalnum() or not raw.isascii() or raw[0].isdigit():
         raise SettingsError(f"KUTIP_MILVUS_COLLECTION must be letters, digits and underscores, not {raw!r}")
     return raw
@@ -177,9 +176,12 @@ def _seconds(name: str, raw: str | None, default: float) -> float:
     return value
 
 
-def _megabytes(name: str, raw: str | None, default: float) -> int:
-    """A size in MB (fractions allowed) as bytes; 0 means no limit where a limit is optional."""
-    value = _float(name, raw, default)
+def _megabytes(name: str, raw: str | None, default: int) -> int:
+    """A size in MB (fractions allowed) as bytes, `default` bytes when unset; 0 means no limit
+    where a limit is optional."""
+    if raw is None:
+        return default
+    value = _float(name, raw, 0.0)
     if value < 0:
         raise SettingsError(f"{name} must be a size in MB, 0 or more, not {raw!r}")
     return int(value * MEGABYTE)

@@ -14,6 +14,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from index.errors import (
+    AmbiguousTitleError,
     ArticleNotFoundError,
     DuplicateError,
     ExtractionError,
@@ -22,9 +23,11 @@ from index.errors import (
     IndexIncompatibleError,
     IndexMissingError,
     KutipError,
+    LastArticleError,
     LibraryError,
     ModelError,
     PrivateAddressError,
+    RemovalError,
     SeedError,
     StoredIndexError,
     StoreUnavailableError,
@@ -101,6 +104,7 @@ __all__ = [
     "INDONESIAN",
     "MODEL_DIR_NAME",
     "PRECISIONS",
+    "AmbiguousTitleError",
     "AnswerOptions",
     "AnsweredQuestion",
     "Answerer",
@@ -118,6 +122,7 @@ __all__ = [
     "IndexIncompatibleError",
     "IndexMissingError",
     "KutipError",
+    "LastArticleError",
     "LibraryError",
     "ModelError",
     "ModelProfile",
@@ -125,6 +130,7 @@ __all__ = [
     "PrivateAddressError",
     "ProgressFactory",
     "Quote",
+    "RemovalError",
     "SearchResult",
     "Searcher",
     "SeedError",

@@ -15,7 +15,10 @@ KutipError
     ├── UnsupportedTypeError    raised when a page or file is of a kind Kutip cannot read
     ├── ExtractionError         raised when no article text can be found in a page or file
     ├── DuplicateError          raised when the article (same URL or same text) is already there
-    └── ArticleNotFoundError    raised when no article has the id or title to remove
+    └── RemovalError            base of the reasons an article cannot be removed
+        ├── ArticleNotFoundError    raised when no article has the id or title to remove
+        ├── AmbiguousTitleError     raised when several articles have the title to remove
+        └── LastArticleError        raised when the article to remove is the library's only one
 """
 
 from __future__ import annotations
@@ -89,5 +92,17 @@ class DuplicateError(LibraryError):
         self.existing_title = existing_title
 
 
-class ArticleNotFoundError(LibraryError):
+class RemovalError(LibraryError):
+    """Base class of the reasons an article cannot be removed."""
+
+
+class ArticleNotFoundError(RemovalError):
     """Raised when no article has the id or exact title given to remove."""
+
+
+class AmbiguousTitleError(RemovalError):
+    """Raised when several articles have the exact title given to remove: remove one by its id."""
+
+
+class LastArticleError(RemovalError):
+    """Raised when the article to remove is the only one: a library is never left empty."""

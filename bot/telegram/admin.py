@@ -31,6 +31,7 @@ from index import (
     FetchError,
     LibraryError,
     PrivateAddressError,
+    RemovalError,
     TooLargeError,
     UnsupportedTypeError,
 )
@@ -97,13 +98,11 @@ class AdminHandlers:
             return
         try:
             article = await asyncio.to_thread(self.library.remove, key)
-        except ArticleNotFoundError as error:
-            text = (
-                message(language, "not_found", wanted=key)
-                if "no article" in str(error)
-                else message(language, "cannot_remove", reason=error)
-            )
-            await _reply(msg, text)
+        except ArticleNotFoundError:
+            await _reply(msg, message(language, "not_found", wanted=key))
+            return
+        except RemovalError as error:  # several articles so titled, or the only one
+            await _reply(msg, message(language, "cannot_remove", reason=error))
             return
         gone = await self.library.until_indexed(article.id, present=False)
         log.info("user %s removed %s", _user_id(msg), article.id)

@@ -20,8 +20,9 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes, ExtBot
 
 from bot.answers import Answer
+from bot.errors import EmptyQuestionError, LongQuestionError
 from bot.messages import message
-from bot.question import MAX_QUESTION_CHARS, EmptyQuestionError, LongQuestionError, check_question
+from bot.question import MAX_QUESTION_CHARS, check_question
 from bot.reply_language import reply_language
 from bot.service import QuoteService, article_key, paragraph_text
 from bot.settings import Settings

@@ -20,7 +20,14 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from index.errors import ArticleNotFoundError, DuplicateError, ExtractionError, SeedError
+from index.errors import (
+    AmbiguousTitleError,
+    ArticleNotFoundError,
+    DuplicateError,
+    ExtractionError,
+    LastArticleError,
+    SeedError,
+)
 from index.seeds.extraction import Draft, draft_from_page
 from index.seeds.fetching import Fetcher, check_url
 from index.store.base import file_lock
@@ -72,7 +79,7 @@ def remove_article(seeds_dir: Path, key: str) -> Article:
         articles = _current_articles(seeds_dir)
         article = _find(articles, key.strip())
         if len(articles) == 1:
-            raise ArticleNotFoundError(f"{article.id!r} is the only article: add another before removing it")
+            raise LastArticleError(f"{article.id!r} is the only article: add another before removing it")
         if line := _JSONL_SOURCE.fullmatch(article.source):
             _remove_line(seeds_dir / line[1], int(line[2]))
         else:
@@ -153,7 +160,7 @@ def _find(articles: list[Article], key: str) -> Article:
         return by_title[0]
     if by_title:
         ids = ", ".join(a.id for a in by_title)
-        raise ArticleNotFoundError(f"{len(by_title)} articles are titled {key!r} ({ids}): remove one by its id")
+        raise AmbiguousTitleError(f"{len(by_title)} articles are titled {key!r} ({ids}): remove one by its id")
     raise ArticleNotFoundError(f"no article has the id or title {key!r}: see /sources or `kutip info`")
 
 

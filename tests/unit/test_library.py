@@ -19,10 +19,12 @@ from bot.live.refresher import Refresher
 from bot.service import QuoteService
 from bot.settings import Settings
 from index.errors import (
+    AmbiguousTitleError,
     ArticleNotFoundError,
     DuplicateError,
     ExtractionError,
     FetchError,
+    LastArticleError,
     PrivateAddressError,
     TooLargeError,
     UnsupportedTypeError,
@@ -126,6 +128,17 @@ def test_remove_by_id_or_exact_title_including_a_jsonl_line(seeds: Path) -> None
     assert [a.id for a in read_articles(seeds).articles] == ["000_fa119bf131a3472f", "j2"]
     with pytest.raises(ArticleNotFoundError, match="no article has the id or title 'nope'"):
         remove_article(seeds, "nope")
+
+
+def test_a_title_two_articles_share_and_the_last_article_are_refused_by_kind(seeds: Path) -> None:
+    twins = [add_article(seeds, Draft("Banjir", text), "cli") for text in ("\n".join(FLOOD), "\n".join(DAM))]
+    with pytest.raises(AmbiguousTitleError, match="2 articles are titled 'Banjir'"):
+        remove_article(seeds, "Banjir")
+    for twin in twins:
+        remove_article(seeds, twin.id)
+    [seed] = read_articles(seeds).articles
+    with pytest.raises(LastArticleError, match="is the only article"):
+        remove_article(seeds, seed.id)
 
 
 # -- fetching: limits and private addresses ---------------------------------------------------

@@ -149,3 +149,14 @@ async def test_admins_get_clear_reasons_when_an_article_cannot_be_added(
         assert replies[2].text == "That is larger than the 0.0476837 MB limit."
         assert (await say(fake, ADMIN, "/add")).text.startswith("To add an article, send me its link")
         assert site.requests == []
+
+
+async def test_a_removal_the_library_cannot_make_is_explained(fake: FakeTelegram, live_settings: Settings) -> None:
+    async with running(live_settings, FakeEmbedder()):
+        reply = await say(fake, ADMIN, "/remove 000_fa119bf131a3472f")
+        assert reply.text.startswith("I couldn't remove that: '000_fa119bf131a3472f' is the only article")
+        for text in (MARKET, TRAIN):
+            reply = await say(fake, ADMIN, "/add\nKabar pekan ini\n" + "\n".join(text))
+            assert reply.text.startswith("Added “Kabar pekan ini”")
+        reply = await say(fake, ADMIN, "/remove Kabar pekan ini")
+        assert reply.text.startswith("I couldn't remove that: 2 articles are titled 'Kabar pekan ini'")

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.settings import DEFAULT_API_BASE_URL, SettingsError, load_settings
+from bot.errors import SettingsError
+from bot.settings import DEFAULT_API_BASE_URL, load_settings
 
 
 def test_environment_wins_over_the_env_file(tmp_path: Path) -> None:
