@@ -4,7 +4,7 @@ A flat index scans every vector per question: at a million passages that is 1.5 
 57 ms of one core (bench/scale.py). Past `FLAT_LIMIT` passages the vectors go into an IVF-Flat
 index instead: nlist = 4·√N clusters (the usual rule of thumb, FAISS wiki "Guidelines to choose
 an index"), of which 1/16 are scanned per question: at a million synthetic e5-like passages
-23 ms and recall@10 0.999 against the flat index (bench/scale.py; README "Large libraries").
+23 ms and recall@10 0.999 against the flat index (bench/scale.py; docs/measurements.md, "Large libraries").
 IVF-Flat keeps the vectors exact, so an incremental build can reuse them unchanged (an 8-bit
 quantized index would degrade them a little at every refresh).
 """
