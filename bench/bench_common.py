@@ -59,7 +59,7 @@ def scratch_service(corpus: Path, scratch: Path, embedder, reader=None):  # type
 
     from bot.service import QuoteService
     from bot.settings import Settings
-    from index.models.profile import profile_for
+    from index.answering.profile import profile_for
 
     (scratch / "seeds").mkdir(parents=True)
     shutil.copy(corpus, scratch / "seeds" / corpus.name)

@@ -22,9 +22,9 @@ import numpy as np
 from bench_common import EVAL_DIR, ROOT, load_real_embedder, scratch_index, write_result
 
 from index.answering.gate import Background, Evidence, RetrievalRule, gather_evidence
+from index.answering.profile import E5_RETRIEVAL_RULE
 from index.answering.search import Searcher
 from index.evaluation import corpus_from_questions
-from index.models.profile import E5_RETRIEVAL_RULE
 
 FEATURES = [f.name for f in fields(Evidence)]
 

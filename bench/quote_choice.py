@@ -29,8 +29,8 @@ from tune_judge import RememberingReader, read_jsonl, rows_file, with_judge
 
 from bot.answers import compose_answer
 from index.answering.pipeline import Answerer
+from index.answering.profile import E5_READER_JUDGE
 from index.answering.search import SearchResult
-from index.models.profile import E5_READER_JUDGE
 from index.models.reader import load_reader
 
 NEIGHBOURS = 2

@@ -12,8 +12,8 @@ import time
 import numpy as np
 from bench_common import EVAL_DIR, load_real_embedder, write_result
 
+from index.answering.profile import E5_READER_JUDGE
 from index.evaluation import token_f1
-from index.models.profile import E5_READER_JUDGE
 from index.models.reader import load_reader
 from training.train_reader import auc
 

@@ -19,9 +19,9 @@ import numpy as np
 from bench_common import EVAL_DIR, load_real_embedder, scratch_index, write_result
 
 from index.answering.gate import Background, gather_evidence
+from index.answering.profile import profile_for
 from index.answering.search import CANDIDATES, DEFAULT_DENSE_WEIGHT, Hit, Searcher, SearchResult
 from index.evaluation import EvalQuestion, evaluate, read_questions
-from index.models.profile import profile_for
 
 WEIGHTS = [round(0.1 * i, 1) for i in range(11)]
 

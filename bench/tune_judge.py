@@ -1,4 +1,4 @@
-"""Chooses the reader judge's settings (E5_READER_JUDGE in index/models/profile.py) and reports them.
+"""Chooses the reader judge's settings (E5_READER_JUDGE in index/answering/profile.py) and reports them.
 
 Every question is searched and its best passages read once; then each setting of the
 off-topic gate, the answerability threshold, the bar for a passage read far above the
@@ -36,9 +36,9 @@ from bot.answers import Answer, compose_answer
 from index.answering.gate import READER_ONLY, RetrievalRule
 from index.answering.judge import NO_STANDOUT, ReaderJudge, Standout
 from index.answering.pipeline import Answerer
+from index.answering.profile import E5_READER_JUDGE
 from index.answering.search import SearchResult
 from index.evaluation import corpus_from_questions, token_f1
-from index.models.profile import E5_READER_JUDGE
 from index.models.reader import Reader, Reading, TrainedReader, load_reader
 from index.models.reader.reading import DEFAULT_HEAD_PATHS
 

@@ -4,8 +4,8 @@ The names below are the library's public surface; the application (bot/) imports
 Most live in modules that import heavy libraries (FAISS, bm25s and Sastrawi, torch, trafilatura),
 so each is imported on first use: `from index import ENGLISH` loads the language guesser only.
 The subpackages, by role: text/ (articles, sentences, passages, language, BM25 terms), seeds/
-(the seeds folder as a living library), models/ (embedders, the e5 model, the reader, each
-model's profile), store/ (the index on disk or in Milvus), answering/ (the question path).
+(the seeds folder as a living library), models/ (embedders, the e5 model, the reader), store/
+(the index on disk or in Milvus), answering/ (the question path and each model's profile).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from index.errors import (
 if TYPE_CHECKING:
     from index.answering.judge import Verdict
     from index.answering.pipeline import AnsweredQuestion, Answerer, AnswerOptions
+    from index.answering.profile import E5_READER_JUDGE, ModelProfile, profile_for
     from index.answering.quotes import Quote
     from index.answering.search import Hit, Searcher, SearchResult
     from index.building import BuildReport, ProgressFactory, refresh_index
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
     from index.models.base import Embedder
     from index.models.e5 import DEFAULT_MODEL_NAME, MODEL_DIR_NAME
     from index.models.embedder import PRECISIONS, load_embedder
-    from index.models.profile import E5_READER_JUDGE, ModelProfile, profile_for
     from index.seeds.extraction import draft_from_file, draft_from_text
     from index.seeds.feeds import FeedItem, parse_feed
     from index.seeds.fetching import Fetcher
@@ -75,7 +75,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "index.models.base": ("Embedder",),
     "index.models.e5": ("DEFAULT_MODEL_NAME", "MODEL_DIR_NAME"),
     "index.models.embedder": ("PRECISIONS", "load_embedder"),
-    "index.models.profile": ("E5_READER_JUDGE", "ModelProfile", "profile_for"),
+    "index.answering.profile": ("E5_READER_JUDGE", "ModelProfile", "profile_for"),
     "index.seeds.extraction": ("draft_from_file", "draft_from_text"),
     "index.seeds.feeds": ("FeedItem", "parse_feed"),
     "index.seeds.fetching": ("Fetcher",),

@@ -1,1 +1,1 @@
-"""The question path: search, the off-topic gate, the reader judge, quotes, and the pipeline that runs them in order."""
+"""The question path: search, the gate, the judge, quotes, each model's profile, and the pipeline that runs them."""

@@ -5,7 +5,7 @@ cosine around 0.7-0.85, so the best passage's cosine is compared with the questi
 cosine against everyday passages on unrelated topics (`Background`, the baseline): how far
 it stands above them says more than the cosine alone (bench/decline.py compares the two).
 The off-topic gate is one such rule; the judge (index/answering/judge.py) holds others that
-may answer what the reader doubts. Which numbers a model gets is index/models/profile.py's.
+may answer what the reader doubts. Which numbers a model gets is index/answering/profile.py's.
 """
 
 from __future__ import annotations

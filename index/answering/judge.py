@@ -9,7 +9,7 @@ question copying the passage's wording (FacQA's questions do) and doubts a quest
 otherwise; but the passage holding the answer still stands out from the others read, while a
 near-miss leaves them all alike. So a passage read above a lower bar and several times above
 every other passage (`Standout`) answers too. Passages are ordered by reader confidence mixed
-with their retrieval score. The settings tuned for the bundled model are index/models/profile.py's.
+with their retrieval score. The settings tuned for the bundled model are index/answering/profile.py's.
 """
 
 from __future__ import annotations

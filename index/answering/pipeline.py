@@ -7,7 +7,7 @@
 4. Judge (judge.py): whether a reading, a standout passage or a retrieval rule answers, and
    the hits in the order of reader and retrieval together.
 5. Quote (quotes.py): the sentences to quote from each judged hit, and the answer inside them.
-Which reader, judge and rules a model gets is its `ModelProfile` (index/models/profile.py);
+Which reader, judge and rules a model gets is its `ModelProfile` (index/answering/profile.py);
 what the user is shown is composed by the application (bot/answers.py).
 """
 
@@ -20,9 +20,9 @@ import numpy as np
 
 from index.answering.gate import Background, Evidence, gather_evidence
 from index.answering.judge import Judged, Verdict, judge_on_retrieval, resembles_training
+from index.answering.profile import ModelProfile
 from index.answering.quotes import Closeness, Quote, choose_quote
 from index.answering.search import Hit, Searcher, SearchResult
-from index.models.profile import ModelProfile
 from index.store.base import PassageStore
 from index.text.language import guess_language
 

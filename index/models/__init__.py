@@ -1,1 +1,1 @@
-"""The models: the embedder protocol, its two runtimes, the e5 model, the answer reader, each model's profile."""
+"""The models: the embedder protocol and its two runtimes, the bundled e5 model, the answer reader."""

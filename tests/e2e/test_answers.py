@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from bot.service import QuoteService
-from index.models.profile import E5_READER_JUDGE
+from index.answering.profile import E5_READER_JUDGE
 from index.models.reader import TrainedReader
 
 pytestmark = pytest.mark.e2e

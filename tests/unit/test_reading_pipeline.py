@@ -13,7 +13,7 @@ from bot.service import QuoteService
 from bot.settings import Settings
 from index.answering.gate import READER_ONLY, RetrievalRule
 from index.answering.judge import NO_STANDOUT, ReaderJudge, Standout
-from index.models.profile import E5_READER_JUDGE, LEXICAL_RETRIEVAL_RULE, ModelProfile
+from index.answering.profile import E5_READER_JUDGE, LEXICAL_RETRIEVAL_RULE, ModelProfile
 from index.models.reader import Reading
 from index.text.passages import Passage
 from tests.helpers.fake_embedder import FakeEmbedder

@@ -134,7 +134,7 @@ def _without_end_punctuation(reading: Reading, passage: str) -> Reading:
 
 def load_reader(encoder: PairEncoder, head_paths: Sequence[Path] = DEFAULT_HEAD_PATHS) -> TrainedReader | None:
     """The reader heads at `head_paths` (the shipped ones) over the bundled model's encoder; None
-    when a head file is missing. Which model gets a reader is index/models/profile.py's."""
+    when a head file is missing. Which model gets a reader is index/answering/profile.py's."""
     if not (head_paths and all(path.exists() for path in head_paths)):
         return None
     return TrainedReader(encoder, load_head_ensemble(head_paths))
