@@ -18,6 +18,7 @@ class FakeEmbedder:
         self.dimension = dimension
         self.max_tokens = 512
         self.documents_encoded = 0
+        self.document_batches: list[list[str]] = []  # every encode_documents call, in order
 
     def _vector(self, text: str) -> np.ndarray:
         vector = np.zeros(self.dimension, dtype=np.float32)
@@ -31,6 +32,7 @@ class FakeEmbedder:
 
     def encode_documents(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         self.documents_encoded += len(texts)
+        self.document_batches.append(list(texts))
         if progress is not None:
             progress(len(texts))
         return self.encode_queries(texts)

@@ -192,10 +192,9 @@ def test_only_quotes_that_may_show_an_answer_ask_the_embedding_model_about_parag
     assert answer.more and sure.embedder.documents_encoded == encoded  # type: ignore[attr-defined]
 
     unsure = open_service(settings, FakeReader({"Cho Sung-boo": (0.95, 0.05)}))
-    asked: list[list[str]] = []
-    encode = unsure.embedder.encode_documents
-    unsure.embedder.encode_documents = lambda texts: asked.append(list(texts)) or encode(texts)  # type: ignore[method-assign]
+    built = len(unsure.embedder.document_batches)  # type: ignore[attr-defined]
     answered = unsure.answerer.answer("Siapa CEO Kantor Berita Yonhap yang bertanya kepada Putin tentang nuklir?")
+    asked = unsure.embedder.document_batches[built:]  # type: ignore[attr-defined]
     answer, ranked = compose_answer(answered, unsure.stored.articles), answered.verdict.ranked
     may_answer = [
         judged
