@@ -178,27 +178,29 @@ def main() -> None:
         loose = replace(shipped, on_topic=RetrievalRule(min(GATES), min(GATES) - 0.02), answerable=0.0)
         idk_rows = rows_file(corpus_from_questions(EVAL_DIR / "idkmrc_dev.jsonl"), scratch / "rows")
         seed = ROOT / "seeds" / "000_fa119bf131a3472f.txt"
+
+        def answerer_over(corpus: Path, folder: str) -> Answerer:
+            return scratch_service(corpus, scratch / folder, embedder, reader).answerer  # type: ignore[no-any-return]
+
         sets = {
-            "facqa": (scratch_service(EVAL_DIR / "facqa_corpus.jsonl", scratch / "facqa", embedder, reader), facqa),
-            "offtopic": (scratch_service(seed, scratch / "seed", embedder, reader), facqa),
-            "idkmrc": (scratch_service(idk_rows, scratch / "idk", embedder, reader), idk),
+            "facqa": (answerer_over(EVAL_DIR / "facqa_corpus.jsonl", "facqa"), facqa),
+            "offtopic": (answerer_over(seed, "seed"), facqa),
+            "idkmrc": (answerer_over(idk_rows, "idk"), idk),
         }
-        answerers = {name: service.answerer for name, (service, _) in sets.items()}
         results = {}
-        for name, (_, rows) in sets.items():
-            answerer = answerers[name]
+        for name, (answerer, rows) in sets.items():
             results[name] = answerer.searcher.search_many([r["question"] for r in rows], answerer.options.top_k)
-        sets["nearmiss"], answerers["nearmiss"] = sets["facqa"], answerers["facqa"]
+        sets["nearmiss"] = sets["facqa"]
         results["nearmiss"] = [without_answer(result, row) for result, row in zip(results["facqa"], facqa)]
-        for name, answerer in answerers.items():
+        for name, (answerer, _) in sets.items():
             for result in results[name]:
                 with_judge(answerer, loose).answer_searched(result)  # reads once, remembered
 
         def replay(judge: ReaderJudge) -> dict[str, Any]:
             report: dict[str, dict[str, Any]] = {"even": {}, "odd": {}}
-            for name, (_, rows) in sets.items():
-                answerer = with_judge(answerers[name], judge)
-                answers = [compose_answer(answerer.answer_searched(r), answerer.store.articles) for r in results[name]]
+            for name, (answerer, rows) in sets.items():
+                judged = with_judge(answerer, judge)
+                answers = [compose_answer(judged.answer_searched(r), judged.store.articles) for r in results[name]]
                 for half, part in (("even", slice(0, None, 2)), ("odd", slice(1, None, 2))):
                     report[half][name] = scores(name, rows[part], answers[part])
             return {"judge": asdict(judge), **report}
