@@ -51,7 +51,7 @@ def retrieval(embedder) -> dict[str, float]:  # type: ignore[no-untyped-def]
 
 def seed_answers(embedder) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
     _, answers = ask_seed_questions(embedder)
-    return [{"answered": a.answered, "first_quote": a.citations[0].quote if a.citations else None} for a in answers]
+    return [{"status": a.status, "first_quote": a.citations[0].quote if a.citations else None} for a in answers]
 
 
 def main() -> None:

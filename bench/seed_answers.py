@@ -31,28 +31,25 @@ def shown(answer: Answer) -> list[str]:
 
 
 def figures(rows: list[dict], answers: list[Answer]) -> dict[str, object]:  # type: ignore[type-arg]
+    """The counts the issue's targets name: first quotes (answered or closest), refusals, bold answers."""
     answerable = [(r, a) for r, a in zip(rows, answers) if r["kind"] == "answer"]
     near = [a for r, a in zip(rows, answers) if r["kind"] == "near_miss"]
     off = [a for r, a in zip(rows, answers) if r["kind"] == "off_topic"]
-    spans = [a.citations[0].answer for r, a in answerable if a.answered and a.citations[0].answer]
+    first = [bool(a.citations) and r["answer"] in a.citations[0].quote for r, a in answerable]
+    spans = [(r, a.citations[0].answer) for r, a in answerable if a.citations and a.citations[0].answer]
     return {
         "answerable": len(answerable),
-        "first_quote_holds_answer": sum(a.answered and r["answer"] in a.citations[0].quote for r, a in answerable),
-        "first_three_hold_answer": sum(
-            a.answered and any(r["answer"] in q for q in shown(a)[:3]) for r, a in answerable
-        ),
-        "answerable_declined": sum(not a.answered for _, a in answerable),
+        "first_quote_holds_answer": sum(first),
+        "first_three_hold_answer": sum(any(r["answer"] in q for q in shown(a)[:3]) for r, a in answerable),
+        "answerable_refused": sum(a.status == "none" for _, a in answerable),
+        "answered_with_answer_first": sum(a.answered and f for (_, a), f in zip(answerable, first)),
         "bold_span_shown": len(spans),
-        "bold_span_holds_answer": sum(
-            a.answered
-            and a.citations[0].answer is not None
-            and (r["answer"] in a.citations[0].answer.text or a.citations[0].answer.text in r["answer"])
-            for r, a in answerable
-        ),
+        "bold_span_holds_answer": sum(r["answer"] in s.text or s.text in r["answer"] for r, s in spans),
         "near_misses": len(near),
-        "near_misses_declined": sum(not a.answered for a in near),
+        "near_misses_not_answered": sum(not a.answered for a in near),
+        "near_misses_bold": sum(bool(a.citations) and a.citations[0].answer is not None for a in near),
         "off_topic": len(off),
-        "off_topic_declined": sum(not a.answered for a in off),
+        "off_topic_refused": sum(a.status == "none" for a in off),
     }
 
 
@@ -76,7 +73,9 @@ def articles_found(rows: list[dict], answers: list[Answer]) -> dict[str, int]:  
     named = [(r, a) for r, a in zip(rows, answers) if r["kind"] == "answer"]
     return {
         "first_hit_right_article": sum(bool(a.hits) and a.hits[0].passage.article_id == r["article"] for r, a in named),
-        "first_citation_right_article": sum(a.answered and a.citations[0].article_id == r["article"] for r, a in named),
+        "first_citation_right_article": sum(
+            bool(a.citations) and a.citations[0].article_id == r["article"] for r, a in named
+        ),
     }
 
 
@@ -85,7 +84,7 @@ def details(rows: list[dict], answers: list[Answer]) -> list[dict[str, object]]:
         {
             "question": r["question"],
             "kind": r["kind"],
-            "answered": a.answered,
+            "status": a.status,
             "first_quote": a.citations[0].quote if a.citations else None,
             "bold": a.citations[0].answer.text if a.citations and a.citations[0].answer else None,
         }

@@ -10,6 +10,7 @@ if TYPE_CHECKING:  # for annotations only: the question path imports the reader 
     from index import AnsweredQuestion, Article, Hit, Quote
 
 MAX_QUOTES = 3
+CLOSEST_QUOTES = 2  # when no passage clearly answers: the closest one or two, not a wall of text
 MORE_QUOTES = 3
 # A further passage is cited only when its confidence is close to the best one's; weaker ones
 # are offered behind the "more sources" button instead of diluting the answer.
@@ -43,36 +44,43 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
-    """What the user is shown for one question, plus the hits behind it."""
+    """What the user is shown for one question, plus the hits behind it. `status` is
+    "answered" (the first quote answers), "closest" (no passage clearly answers; the closest
+    quotes, nothing marked) or "none" (nothing in the articles is about it; no quotes)."""
 
     question: str
-    answered: bool
+    status: str
     citations: tuple[Citation, ...]
     more: tuple[Citation, ...]
     hits: tuple[Hit, ...]
 
+    @property
+    def answered(self) -> bool:
+        return self.status == "answered"
 
-def compose_answer(answered: AnsweredQuestion, articles: Mapping[str, Article], max_quotes: int = MAX_QUOTES) -> Answer:
-    """Cite the best quotes (best first), the rest as further sources; nothing when declining.
+
+def compose_answer(answered: AnsweredQuestion, articles: Mapping[str, Article]) -> Answer:
+    """Cite the best quotes (best first), the rest as further sources; nothing when refusing.
 
     The hits go along in the judged order, as `kutip eval` ranks them: the first quote's passage first.
     """
-    question, quotes, hits = answered.question, answered.quotes, answered.hits
-    if not answered.answered or not quotes:
-        return Answer(question, False, (), (), hits)
+    question, quotes, hits, status = answered.question, answered.quotes, answered.hits, str(answered.outcome)
+    if not quotes:
+        return Answer(question, "none", (), (), hits)
+    limit = MAX_QUOTES if answered.answered else CLOSEST_QUOTES
     best = quotes[0].judged.confidence
     cited: list[Citation] = []
     more: list[Citation] = []
     for quote in quotes:
         close = quote.judged.confidence >= RELATIVE_CUTOFF * best
-        target = cited if close and len(cited) < max_quotes else more
+        target = cited if close and len(cited) < limit else more
         if target is more and len(more) >= MORE_QUOTES:
             break
         citation = _cite(quote, articles[quote.judged.hit.passage.article_id])
         if not any(_overlaps(citation, other) for other in cited + more):
             target.append(citation)
     numbered = [_renumber(c, n) for n, c in enumerate(cited + more, start=1)]
-    return Answer(question, True, tuple(numbered[: len(cited)]), tuple(numbered[len(cited) :]), hits)
+    return Answer(question, status, tuple(numbered[: len(cited)]), tuple(numbered[len(cited) :]), hits)
 
 
 def group_by_article(citations: tuple[Citation, ...]) -> list[tuple[Citation, list[Citation]]]:

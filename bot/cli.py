@@ -148,6 +148,7 @@ def answer_json(answer: Answer) -> dict[str, object]:
     language = reply_language(answer.question)
     return {
         "question": answer.question,
+        "status": answer.status,
         "answered": answer.answered,
         "answer": render_answer_text(answer, language),
         "citations": [citation_json(c) for c in answer.citations],

@@ -21,6 +21,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "paragraph": "paragraph {n}",
         "declined": "I couldn't find an answer to that in my articles, so I won't guess. "
         "See /sources for what they cover.",
+        "closest": "No sentence answers this directly; the closest passages:",
         "empty_question": "Please ask a question, for example: /ask {example}",
         "long_question": "That question is too long ({length} characters). Please keep it under {limit} characters.",
         "not_text": "I can only read text. Please send your question as a message.",
@@ -81,6 +82,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "paragraph": "paragraf {n}",
         "declined": "Saya tidak menemukan jawabannya di artikel yang saya punya, jadi saya "
         "tidak akan menebak. Lihat /sources untuk isi artikelnya.",
+        "closest": "Tidak ada kalimat yang menjawabnya secara langsung; bagian yang paling dekat:",
         "empty_question": "Silakan ajukan pertanyaan, misalnya: /ask {example}",
         "long_question": "Pertanyaan itu terlalu panjang ({length} karakter). Mohon buat kurang dari {limit} karakter.",
         "not_text": "Saya hanya bisa membaca teks. Silakan kirim pertanyaan sebagai pesan.",

@@ -16,11 +16,13 @@ _PLAIN_MARK = "\ue001"
 
 
 def render_answer_text(answer: Answer, language: str, width: int = WIDTH, emphasis: bool = False) -> str:
-    """Numbered quotes, then the sources; or the plain refusal when declining. With
-    `emphasis` (a terminal), the answer inside each quote is bold."""
-    if not answer.answered:
+    """Numbered quotes (under a heading saying so when they are only the closest passages),
+    then the sources; or the plain refusal. With `emphasis` (a terminal), the answer inside
+    each quote is bold."""
+    if answer.status == "none":
         return message(language, "declined")
-    quotes = [_quote_block(c, width, emphasis) for c in answer.citations]
+    heading = [message(language, "closest")] if answer.status == "closest" else []
+    quotes = heading + [_quote_block(c, width, emphasis) for c in answer.citations]
     sources = [message(language, "sources_heading") + ":"]
     for first, cited in group_by_article(answer.citations):
         sources.append(f"{first.title}: {paragraph_list(cited, language)}")

@@ -149,7 +149,8 @@ class QuoteService:
         return generation.stored.articles[article_id] if article_id is not None else None
 
     def example_questions(self, language: str) -> list[str]:
-        """Two questions about who and what the articles mention most, preferring answered ones."""
+        """Two questions about who and what the articles mention most, answered ones first, then
+        those shown the closest passages; never one Kutip would refuse, unless all are."""
         if language not in self._examples:
             self._examples[language] = self._make_examples(language)
         return self._examples[language]
@@ -157,8 +158,13 @@ class QuoteService:
     def _make_examples(self, language: str) -> list[str]:
         with self._pin():
             candidates = candidate_questions(list(self.stored.articles.values()), language)
-            answered = [q for q, a in zip(candidates, self.ask_many(candidates)) if a.answered]
-        return (answered or candidates)[:2]
+            order = {"answered": 0, "closest": 1}
+            shown = [
+                (order[a.status], n, q)
+                for n, (q, a) in enumerate(zip(candidates, self.ask_many(candidates)))
+                if a.status in order
+            ]
+        return [q for _, _, q in sorted(shown)][:2] or candidates[:2]
 
 
 def refresh(

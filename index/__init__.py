@@ -36,7 +36,7 @@ from index.errors import (
 )
 
 if TYPE_CHECKING:
-    from index.answering.judge import Verdict
+    from index.answering.judge import Outcome, Verdict
     from index.answering.pipeline import AnsweredQuestion, Answerer, AnswerOptions
     from index.answering.profile import E5_READER_JUDGE, ModelProfile, profile_for
     from index.answering.quotes import Quote
@@ -66,7 +66,7 @@ if TYPE_CHECKING:
 
 # Where each lazily imported name lives (tests/unit/test_public_surface.py keeps it and __all__ in step).
 _MODULES: dict[str, tuple[str, ...]] = {
-    "index.answering.judge": ("Verdict",),
+    "index.answering.judge": ("Outcome", "Verdict"),
     "index.answering.pipeline": ("AnswerOptions", "AnsweredQuestion", "Answerer"),
     "index.answering.quotes": ("Quote",),
     "index.answering.search": ("Hit", "SearchResult", "Searcher"),
@@ -126,6 +126,7 @@ __all__ = [
     "LibraryError",
     "ModelError",
     "ModelProfile",
+    "Outcome",
     "PassageStore",
     "PrivateAddressError",
     "ProgressFactory",

@@ -189,7 +189,7 @@ class KutipHandlers:
 
 
 def _buttons(answer: Answer, language: str) -> InlineKeyboardMarkup | None:
-    if not answer.answered:
+    if not answer.citations:
         return None
     rows = [
         [

@@ -20,10 +20,12 @@ def escape(text: str) -> str:
 
 
 def render_answer_html(answer: Answer, language: str) -> list[str]:
-    """The answer as message parts; declines are one plain sentence, never quotes."""
-    if not answer.answered:
+    """The answer as message parts: the quotes, under a heading saying so when they are only
+    the closest passages; a refusal is one plain sentence, never quotes."""
+    if answer.status == "none":
         return [escape(message(language, "declined"))]
-    return render_citations_html(answer.citations, language)
+    heading = message(language, "closest") if answer.status == "closest" else None
+    return render_citations_html(answer.citations, language, heading)
 
 
 def render_citations_html(citations: tuple[Citation, ...], language: str, heading: str | None = None) -> list[str]:

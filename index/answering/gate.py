@@ -10,7 +10,6 @@ may answer what the reader doubts. Which numbers a model gets is index/answering
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,10 +43,6 @@ class RetrievalRule:
         if evidence.contrast >= self.contrast:
             return True
         return evidence.coverage >= self.covered and evidence.contrast >= self.covered_contrast
-
-
-# Accepts nothing: where the reader alone decides.
-READER_ONLY = RetrievalRule(contrast=math.inf, covered_contrast=math.inf)
 
 
 class Background:

@@ -2,11 +2,12 @@
 
 1. Search (search.py): dense and BM25 candidates fused; the best `top_k` hits go on.
 2. Gate (gate.py): a question whose best passage does not stand above the everyday background
-   passages is declined unread.
+   passages is refused unread (`Outcome.NONE`).
 3. Read (index/models/reader/): the reader reads the best `read_depth` hits in one batch.
-4. Judge (judge.py): whether a reading, a standout passage or a retrieval rule answers, and
-   the hits in the order of reader and retrieval together.
-5. Quote (quotes.py): the sentences to quote from each judged hit, and the answer inside them.
+4. Judge (judge.py): answered (the reader is sure) or only the closest passages, and the hits
+   in the order of reader and retrieval together.
+5. Quote (quotes.py): the sentences to quote from each judged hit: the reader's marked span,
+   or the sentence the reader and the embedding model find best for the question.
 Which reader, judge and rules a model gets is its `ModelProfile` (index/answering/profile.py);
 what the user is shown is composed by the application (bot/answers.py).
 """
@@ -18,15 +19,16 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from index.answering.gate import Background, Evidence, gather_evidence
-from index.answering.judge import Judged, Verdict, judge_on_retrieval, resembles_training
+from index.answering.gate import Background, gather_evidence
+from index.answering.judge import REFUSED, Judged, Outcome, Verdict, judge_on_retrieval
 from index.answering.profile import ModelProfile
-from index.answering.quotes import Closeness, Quote, choose_quote
+from index.answering.quotes import Quote, quote_sentence, quote_span
 from index.answering.search import Hit, Searcher, SearchResult
 from index.store.base import PassageStore
-from index.text.language import guess_language
 
-DECLINED = Verdict(False, ())
+# Quotes beyond these are offered behind "More sources": their sentence is chosen without
+# the embedding model's extra pass.
+CLOSENESS_CHECKED = 3
 
 
 @dataclass(frozen=True)
@@ -34,15 +36,12 @@ class AnswerOptions:
     """What a caller chooses about answering; what the model decides is in its `ModelProfile`."""
 
     top_k: int  # hits retrieved per question
-    # A span the reader is not sure of has its paragraph checked against the question
-    # (quotes.py); bench/quote_choice.py turns this off to measure what it changes.
-    checks_paragraphs: bool = True
 
 
 @dataclass(frozen=True)
 class AnsweredQuestion:
     """One question's way down the path: what search found, the verdict, and the quotes (none
-    when declined), best first."""
+    when refused), best first."""
 
     result: SearchResult
     verdict: Verdict
@@ -51,6 +50,10 @@ class AnsweredQuestion:
     @property
     def question(self) -> str:
         return self.result.question
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.verdict.outcome
 
     @property
     def answered(self) -> bool:
@@ -92,43 +95,55 @@ class Answerer:
 
     def answer_searched(self, result: SearchResult) -> AnsweredQuestion:
         """Gate, read, judge and quote one searched question (the benches replay searches here)."""
-        if not result.hits:
-            return AnsweredQuestion(result, DECLINED, ())
-        evidence = gather_evidence(result, self.store.lexical, self.background)
-        verdict = self._judge(result, evidence)
-        if not verdict.answered:
+        verdict = self._judge(result)
+        if verdict.outcome is Outcome.NONE:
             return AnsweredQuestion(result, verdict, ())
-        quotes = tuple(self._quote(result, rank, judged) for rank, judged in enumerate(verdict.ranked))
-        return AnsweredQuestion(result, verdict, quotes)
+        return AnsweredQuestion(result, verdict, self._quotes(result, verdict))
 
-    def _judge(self, result: SearchResult, evidence: Evidence) -> Verdict:
+    def _judge(self, result: SearchResult) -> Verdict:
         """The gate, then the reader's readings of the best hits judged; without a reader, the
         model's retrieval rule alone."""
+        if not result.hits:
+            return REFUSED
+        evidence = gather_evidence(result, self.store.lexical, self.background)
         reader, judge = self.profile.reader, self.profile.judge
         if reader is None:
             return judge_on_retrieval(result, evidence, self.profile.retrieval_rule)
         if not judge.on_topic.accepts(evidence):
-            return DECLINED
+            return REFUSED
         readings = reader.read(result.question, [hit.passage.text for hit in result.hits[: judge.read_depth]])
-        return judge.judge(result, readings, evidence, self._like_training(result))
+        return judge.judge(result, readings)
 
-    def _like_training(self, result: SearchResult) -> bool:
-        """Whether the question is like the reader's training questions, for the best passage's article."""
-        best = result.hits[0].passage
-        article_language = self.store.articles[best.article_id].lang or guess_language(best.text)
-        return resembles_training(result.question, article_language)
-
-    def _quote(self, result: SearchResult, rank: int, judged: Judged) -> Quote:
-        """The quote from one judged hit. One that may show an answer (the first, or one whose
-        passage the reader read as answering) has a span the reader is not sure of checked
-        against the question by the embedding model: is it in the closest paragraph?"""
+    def _quotes(self, result: SearchResult, verdict: Verdict) -> tuple[Quote, ...]:
+        """A quote from each judged hit: the first marks the reader's span when the verdict
+        does, a further one when the reader is as sure of its own span; the others are the
+        sentence best for the question, the embedding model checking the first few."""
         judge = self.profile.judge
-        checks = self.options.checks_paragraphs and judge.may_show_answer(rank, judged)
-        closeness = self._closeness(result.query_vector) if checks else None
-        article = self.store.articles[judged.hit.passage.article_id]
-        cut = judge.span_cut(rank, judged)
-        return choose_quote(judged, article, result.terms, self.store.lexical, cut, judge.sure_span, closeness)
+        closeness = self._closeness(result, verdict.ranked[:CLOSENESS_CHECKED])
+        quotes = []
+        for rank, judged in enumerate(verdict.ranked):
+            article = self.store.articles[judged.hit.passage.article_id]
+            marked = verdict.marks_span if rank == 0 else verdict.answered and judge.marks(judged.reading)
+            if marked:
+                quotes.append(quote_span(judged, article))
+            else:
+                cosines = closeness[rank] if rank < len(closeness) else None
+                quotes.append(
+                    quote_sentence(judged, article, result.terms, self.store.lexical, cosines, judge.sentence_mass)
+                )
+        return tuple(quotes)
 
-    def _closeness(self, query_vector: np.ndarray) -> Closeness:
-        embedder, question = self.searcher.embedder, query_vector.reshape(-1)
-        return lambda texts: embedder.encode_documents(texts) @ question
+    def _closeness(self, result: SearchResult, ranked: Sequence[Judged]) -> list[np.ndarray | None]:
+        """The question's cosine with each sentence of the read passages among `ranked`, in one
+        pass of the embedding model (None for a passage not read: it is quoted by its words)."""
+        sentences = [self._sentences(j) if j.reading is not None else [] for j in ranked]
+        texts = [text for texts in sentences for text in texts]
+        if not texts:
+            return [None] * len(ranked)
+        cosines = self.searcher.embedder.encode_documents(texts) @ result.query_vector.reshape(-1)
+        ends = np.cumsum([len(texts) for texts in sentences])
+        return [cosines[end - len(texts) : end] if texts else None for texts, end in zip(sentences, ends)]
+
+    def _sentences(self, judged: Judged) -> list[str]:
+        text = self.store.articles[judged.hit.passage.article_id].text
+        return [text[s.start : s.end] for s in judged.hit.passage.sentences]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from index.answering.gate import READER_ONLY, RetrievalRule
-from index.answering.judge import ReaderJudge, Standout
+from index.answering.gate import RetrievalRule
+from index.answering.judge import ReaderJudge
 from index.models.base import Embedder
 from index.models.e5.model import DEFAULT_MODEL_NAME
 from index.models.reader import Reader, load_reader
@@ -26,25 +26,16 @@ E5_RETRIEVAL_RULE = RetrievalRule(contrast=0.03, covered_contrast=0.0)
 # For a model nobody measured: only the question's words can tell, at least half their weight.
 LEXICAL_RETRIEVAL_RULE = RetrievalRule(contrast=math.inf, covered_contrast=-math.inf, covered=0.5)
 
-# multilingual-e5-small with the shipped reader, chosen by bench/tune_judge.py on the even rows
-# of FacQA validation, FacQA-against-the-seed and IDK-MRC dev: the most answerable questions
-# answered (FacQA's and IDK-MRC's), with the answer in the first quote, and off-topic ones
-# declined, while IDK-MRC's balanced accuracy stays at least 0.72 (the 0.70 on unseen
-# questions, with a margin); among ties the better balanced accuracy, then the strictest rules.
-# The standout rule took over what the every-word rule answered. Figures and the best settings
-# tried are in bench/results/tune_judge.json. The span cut hides the least sure spans at a
-# small cost in FacQA token F1 (its "span_cuts"). The bar below which a span's paragraph is
-# checked (`sure_span`) was chosen by bench/quote_choice.py, on the same even rows.
+# multilingual-e5-small with the shipped reader, chosen by bench/tune_judge.py (see its docstring).
 E5_READER_JUDGE = ReaderJudge(
     on_topic=RetrievalRule(contrast=0.0, covered_contrast=-0.02),
-    answerable=0.3,
-    reader_weight=0.25,
     read_depth=4,
-    span_probability=0.1,
-    sure_span=0.5,
-    retrieval_for_familiar=READER_ONLY,
-    retrieval_for_unfamiliar=E5_RETRIEVAL_RULE,
-    standout=Standout(answerable=0.2, ratio=3.0),
+    reader_weight=0.5,
+    answerable=0.5,
+    span_probability=0.5,
+    sentence_answerable=0.5,
+    closest_quotes=2,
+    sentence_mass=0.0,
 )
 
 

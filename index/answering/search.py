@@ -1,6 +1,8 @@
 """Hybrid search: dense cosine and BM25 from the store, each min-max normalised per query, then mixed.
 
-Search returns hits only; what they say about the question is the gate's (index/answering/gate.py).
+A question in another language than a passage shares few words with it but names and
+numbers, so BM25 says little there: for such a pair the mix leans on the dense score. Search
+returns hits only; what they say about the question is the gate's (index/answering/gate.py).
 """
 
 from __future__ import annotations
@@ -12,13 +14,18 @@ import numpy as np
 
 from index.models.base import Embedder
 from index.store.base import PassageStore
+from index.text.language import guess_language
 from index.text.lexical import tokenize
 from index.text.passages import Passage
 
 # Weight of the dense score in the mix: the best MRR@10 on the FacQA train questions in
 # bench/retrieval.py's sweep (0.0 to 1.0 in steps of 0.1; bench/results/retrieval.json).
 DEFAULT_DENSE_WEIGHT = 0.5
+# The same for a question and a passage in two languages: the best R@1 of natural_dev's English
+# questions about Indonesian passages (even rows) in bench/retrieval.py's sweep.
+CROSS_LANGUAGE_DENSE_WEIGHT = 0.8
 CANDIDATES = 100  # per retriever, as in the eval README's reference figures
+SHORTLIST = 20  # the best by either mix, whose passages are read to know their language
 
 
 @dataclass(frozen=True)
@@ -45,14 +52,21 @@ class SearchResult:
 class Searcher:
     """Answers `search(question)` over one open store with one embedder."""
 
-    def __init__(self, store: PassageStore, embedder: Embedder, dense_weight: float = DEFAULT_DENSE_WEIGHT) -> None:
+    def __init__(
+        self,
+        store: PassageStore,
+        embedder: Embedder,
+        dense_weight: float = DEFAULT_DENSE_WEIGHT,
+        cross_language_weight: float = CROSS_LANGUAGE_DENSE_WEIGHT,
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.dense_weight = dense_weight
+        self.cross_language_weight = cross_language_weight
 
     def for_index(self, store: PassageStore) -> Searcher:
-        """The same searcher (model, weight) over another index."""
-        return Searcher(store, self.embedder, self.dense_weight)
+        """The same searcher (model, weights) over another index."""
+        return Searcher(store, self.embedder, self.dense_weight, self.cross_language_weight)
 
     def search(self, question: str, k: int) -> SearchResult:
         return self.search_encoded(question, self.embedder.encode_queries([question])[0], k)
@@ -69,14 +83,28 @@ class Searcher:
         keys, dense, lexical = self._candidates(query_vector, terms)
         if not len(keys):
             return SearchResult(question, terms, (), query_vector)
-        fused = self.dense_weight * _min_max(dense) + (1 - self.dense_weight) * _min_max(lexical)
-        order = np.lexsort((keys, -fused))[:k]  # ties: lower key (earlier passage) first
-        passages = self.store.passages([int(keys[i]) for i in order])
+        scaled_dense, scaled_lexical = _min_max(dense), _min_max(lexical)
+        same = self.dense_weight * scaled_dense + (1 - self.dense_weight) * scaled_lexical
+        cross = self.cross_language_weight * scaled_dense + (1 - self.cross_language_weight) * scaled_lexical
+        language = guess_language(question, default="")  # "" for a bare keyword: either language
+        shortlist = (
+            np.union1d(_best(keys, same, SHORTLIST), _best(keys, cross, SHORTLIST))
+            if language
+            else _best(keys, same, k)
+        )
+        passages = self.store.passages([int(keys[i]) for i in shortlist])
         # A store changed in place (Milvus) may have dropped a passage since it was found.
-        found = [i for i in order if int(keys[i]) in passages]
+        found = [i for i in shortlist if int(keys[i]) in passages]
+        fused = {
+            i: float(
+                cross[i] if language and guess_language(passages[int(keys[i])].text, language) != language else same[i]
+            )
+            for i in found
+        }
+        order = sorted(found, key=lambda i: (-fused[i], int(keys[i])))[:k]  # ties: the earlier passage first
         hits = tuple(
-            Hit(rank + 1, passages[int(keys[i])], float(fused[i]), float(dense[i]), float(lexical[i]))
-            for rank, i in enumerate(found)
+            Hit(rank + 1, passages[int(keys[i])], fused[i], float(dense[i]), float(lexical[i]))
+            for rank, i in enumerate(order)
         )
         return SearchResult(question, terms, hits, query_vector)
 
@@ -89,6 +117,11 @@ class Searcher:
         cosines = np.concatenate([dense.scores, self.store.dense_scores(query_vector, extra)]).astype(np.float32)
         bm25 = dict(zip(lexical.keys.tolist(), lexical.scores.tolist()))
         return keys, cosines, np.array([bm25.get(key, 0.0) for key in keys.tolist()], np.float32)
+
+
+def _best(keys: np.ndarray, scores: np.ndarray, count: int) -> np.ndarray:
+    """Positions of the `count` best scores, ties to the lower key."""
+    return np.lexsort((keys, -scores))[:count]
 
 
 def _min_max(values: np.ndarray) -> np.ndarray:

@@ -105,24 +105,24 @@ def guess_language(text: str, default: str = INDONESIAN) -> str:
     return INDONESIAN if indonesian > english else ENGLISH
 
 
-# Questions that ask for an explanation or a statement rather than a fact (a name, a place, a
-# date, a number): the reader learnt from FacQA and IDK-MRC, which are almost all factoid.
+# Questions whose answer is a statement rather than a fact (a name, a place, a date, a
+# number): an explanation, what someone said, or a yes or a no that one sentence settles.
 _OPEN_QUESTION = re.compile(
-    r"\b(mengapa|kenapa|bagaimana|apa\s+kata|apa\s+yang\s+(dikatakan|disampaikan|diserukan|diusulkan)"
-    r"|apa\s+(pendapat|tanggapan|komentar|sikap)|jelaskan|ceritakan|why|explain|describe"
+    r"\b(mengapa|kenapa|knp|bagaimana|gimana|apa\s+kata|apa\s+yang\s+(dikatakan|disampaikan|diserukan|diusulkan)"
+    r"|apa\s+(pendapat|tanggapan|komentar|sikap|alasan|sebab|penyebab)|jelaskan|ceritakan|why|explain|describe"
     r"|how(?!\s+(many|much|old|long|tall|far|big|large|often))"
     r"|what\s+(did|does|do|has|have)\s+.+\s+(say|said|think|call\s+for|propose|want))\b",
     re.IGNORECASE,
 )
-
-
-_QUESTION_WORD = re.compile(
-    r"\b(apa\w*|siapa\w*|kapan\w*|dimana\w*|mana\w*|berapa\w*|who|whom|whose|what|when|where|which|how)\b",
+# A yes/no question opens with its verb or with "apakah" and its kin.
+_YES_NO_QUESTION = re.compile(
+    r"^\W*(apakah|apa\s+benar|apa\s+iya|benarkah|betulkah|masa|emang|memang|is|isn't|are|aren't|was|wasn't|were|"
+    r"did|didn't|does|doesn't|do|don't|has|hasn't|have|haven't|had|can|could|will|would|should)\b",
     re.IGNORECASE,
 )
 
 
-def asks_for_a_fact(question: str) -> bool:
-    """Whether `question` asks for a fact: it has a question word, and asks for neither an
-    explanation nor what someone said (a bare keyword search asks for no fact either)."""
-    return _QUESTION_WORD.search(question) is not None and _OPEN_QUESTION.search(question) is None
+def asks_for_a_sentence(question: str) -> bool:
+    """Whether a whole sentence answers `question`: a yes/no question, one asking why or how,
+    or for what someone said (rather than for a name, a place, a date or a number)."""
+    return _YES_NO_QUESTION.search(question) is not None or _OPEN_QUESTION.search(question) is not None

@@ -11,7 +11,8 @@ UNANSWERED = 0.02
 
 class FakeReader:
     """A passage answers when it contains one of `answers` (answer text -> (answerable,
-    span probability)); the span is that text. Records what it was asked to read."""
+    span probability)); the span is that text, and the reader looks there. Records what it was
+    asked to read."""
 
     def __init__(self, answers: dict[str, tuple[float, float]]) -> None:
         self.answers = answers
@@ -25,5 +26,6 @@ class FakeReader:
         for answer, (answerable, span_probability) in self.answers.items():
             start = text.find(answer)
             if start >= 0:
-                return Reading(answerable, start, start + len(answer), span_probability)
+                end = start + len(answer)
+                return Reading(answerable, start, end, span_probability, ((start, end, 1.0),))
         return Reading(UNANSWERED, 0, min(len(text), 5), 0.01)

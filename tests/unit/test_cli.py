@@ -35,8 +35,8 @@ QUESTION = "Siapa yang disalahkan Vladimir Putin atas kebuntuan negosiasi nuklir
 def test_ask_json_builds_the_index_first_and_cites_exact_quotes(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert kutip("ask", QUESTION, "--json") == 0
     payload = json.loads(capsys.readouterr().out)
-    assert payload["answered"] is True
-    assert set(payload) == {"question", "answered", "answer", "citations", "more", "hits"}
+    assert payload["answered"] is True and payload["status"] == "answered"
+    assert set(payload) == {"question", "status", "answered", "answer", "citations", "more", "hits"}
     text = (env / "seeds" / "000_fa119bf131a3472f.txt").read_text(encoding="utf-8")
     shown = payload["citations"] + payload["more"]
     assert shown and all(c["quote"] in text for c in shown)

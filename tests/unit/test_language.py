@@ -1,10 +1,10 @@
-"""Which language a question is in, and whether it asks for a fact."""
+"""Which language a question is in, and whether a whole sentence answers it."""
 
 from __future__ import annotations
 
 import pytest
 
-from index.text.language import ENGLISH, INDONESIAN, asks_for_a_fact, guess_language
+from index.text.language import ENGLISH, INDONESIAN, asks_for_a_sentence, guess_language
 
 
 @pytest.mark.parametrize(
@@ -24,10 +24,13 @@ def test_the_language_of_a_question(text: str, language: str) -> None:
         "How many countries attended?",
         "How old is Vladimir Putin?",
         "Which missile did North Korea test?",
+        "sanksi",
+        "nuklir Korea Utara",
+        "Apa itu KTT Hanoi?",
     ],
 )
-def test_factoid_questions(question: str) -> None:
-    assert asks_for_a_fact(question)
+def test_factoid_questions_and_keyword_searches(question: str) -> None:
+    assert not asks_for_a_sentence(question)
 
 
 @pytest.mark.parametrize(
@@ -39,9 +42,11 @@ def test_factoid_questions(question: str) -> None:
         "Why did the talks fail?",
         "How does Moscow want to denuclearise?",
         "What did Putin say about sanctions?",
-        "sanksi",
-        "nuklir Korea Utara",
+        "Apakah Putin bertemu para kepala kantor berita secara tatap muka?",
+        "Benarkah Rusia menolak sanksi?",
+        "Did Putin meet the agency heads in person?",
+        "Kenapa negosiasi nuklir buntu sih?",
     ],
 )
-def test_open_questions_and_keyword_searches(question: str) -> None:
-    assert not asks_for_a_fact(question)
+def test_questions_a_whole_sentence_answers(question: str) -> None:
+    assert asks_for_a_sentence(question)

@@ -26,8 +26,8 @@ def citation(
     return Citation(n, "a", title, url, n + 2, f"a#{n}", quote, 0, len(quote), 0.9, answer)
 
 
-def answer(*citations: Citation) -> Answer:
-    return Answer("q", True, citations, (), ())
+def answer(*citations: Citation, status: str = "answered") -> Answer:
+    return Answer("q", status, citations, (), ())
 
 
 def balanced(html: str) -> bool:
@@ -82,9 +82,18 @@ def test_visible_length_counts_utf16_units_after_entities() -> None:
 
 
 def test_declining_shows_no_quotes() -> None:
-    declined = Answer("q", False, (), (), ())
+    declined = Answer("q", "none", (), (), ())
     assert render_answer_html(declined, "en") == [render_answer_text(declined, "en")]
     assert "/sources" in render_answer_text(declined, "id")
+
+
+def test_the_closest_passages_are_said_to_be_only_that_and_mark_nothing() -> None:
+    closest = answer(citation(1, "Satu dua tiga."), citation(2, "Empat lima."), status="closest")
+    html = render_answer_html(closest, "en")[0]
+    assert html.startswith("<b>No sentence answers this directly; the closest passages:</b>")
+    assert "<blockquote>Satu dua tiga.</blockquote>" in html and "<blockquote>Empat lima.</blockquote>" in html
+    text = render_answer_text(closest, "id")
+    assert text.startswith("Tidak ada kalimat yang menjawabnya secara langsung") and "[2] “Empat lima.”" in text
 
 
 def test_terminal_answer_lists_quotes_then_sources() -> None:

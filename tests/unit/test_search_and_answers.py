@@ -11,6 +11,7 @@ import pytest
 from bot.service import QuoteService
 from bot.settings import Settings
 from index.answering.pipeline import AnswerOptions
+from index.answering.search import Searcher
 from index.building import refresh_index
 from index.store import open_store
 from index.store.base import StoreConfig
@@ -97,3 +98,30 @@ def test_swapping_in_an_index_reuses_the_background_vectors(settings: Settings, 
     service.swap(service.stored)
     assert embedder.documents_encoded == encoded
     assert service.ask("Putin menyalahkan Amerika Serikat atas kebuntuan negosiasi nuklir").answered
+
+
+def test_a_passage_in_another_language_than_the_question_is_ranked_on_the_dense_score(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    seeds = tmp_path / "mixed"
+    seeds.mkdir()
+    rows = [
+        {"id": "id", "text": "Banjir merendam ratusan rumah di kota itu dan warga mengungsi ke masjid.", "lang": "id"},
+        {"id": "en", "text": "The flood in the city covered hundreds of houses and the people fled.", "lang": "en"},
+    ]
+    (seeds / "news.jsonl").write_text("\n".join(json.dumps(row) for row in rows), encoding="utf-8")
+    refresh_index(seeds, tmp_path / "data", embedder)
+    store = open_store(tmp_path / "data", StoreConfig(), embedder.name, embedder.dimension)
+    question = "What did the flood cover in the city?"
+    # All dense for the other language, all BM25 for the same: each passage's score is one of its two.
+    hits = Searcher(store, embedder, dense_weight=0.0, cross_language_weight=1.0).search(question, 2).hits
+    by_language = {hit.passage.article_id: hit for hit in hits}
+    dense = [hit.dense for hit in hits]
+    lexical = [hit.lexical for hit in hits]
+    assert by_language["en"].score == pytest.approx(scaled(by_language["en"].lexical, lexical))
+    assert by_language["id"].score == pytest.approx(scaled(by_language["id"].dense, dense))
+
+
+def scaled(value: float, values: list[float]) -> float:
+    """`value` min-max scaled over `values`, as search scales each retriever's scores."""
+    return (value - min(values)) / (max(values) - min(values)) if max(values) > min(values) else float(value > 0)

@@ -46,6 +46,9 @@ class Reading:
     start: int
     end: int
     span_probability: float
+    # Each passage token's character span and its probability of starting or ending the
+    # answer (the mean of the two): where in the passage the reader looks, sure or not.
+    token_mass: tuple[tuple[int, int, float], ...] = ()
 
 
 class Reader(Protocol):
@@ -118,9 +121,12 @@ def _best_span(
     joint[token_lines[:, None] != token_lines[None, :]] = 0.0
     first, last = np.unravel_index(int(np.argmax(joint)), joint.shape)
     start_span, end_span = pair.spans[first], pair.spans[last]
+    mass = tuple(
+        (span[0], span[1], float(start_p[i] + end_p[i]) / 2) for i, span in enumerate(pair.spans) if span is not None
+    )
     if start_span is None or end_span is None:
-        return Reading(answerable, 0, 0, 0.0)
-    return Reading(answerable, start_span[0], end_span[1], float(joint[first, last]))
+        return Reading(answerable, 0, 0, 0.0, mass)
+    return Reading(answerable, start_span[0], end_span[1], float(joint[first, last]), mass)
 
 
 def _without_end_punctuation(reading: Reading, passage: str) -> Reading:
