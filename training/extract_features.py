@@ -21,7 +21,17 @@ BATCH = 32
 STATES_FILE = "states.f16"
 TABLE_FILE = "examples.npz"
 INFO_FILE = "info.json"
-SOURCES = ("facqa-gold", "facqa-hard", "facqa-random", "idkmrc", "facqa-context")
+SOURCES = (
+    "facqa-gold",
+    "facqa-hard",
+    "facqa-random",
+    "idkmrc",
+    "facqa-context",
+    "qed",
+    "squadshifts",
+    "tydiqa",
+    "natural",
+)
 
 
 def extract(examples: list[Example], embedder: SentenceTransformerEmbedder, folder: Path) -> None:

@@ -15,7 +15,7 @@ import torch
 
 from index.models.embedder import SentenceTransformerEmbedder, load_embedder
 from training.extract_features import INFO_FILE, extract
-from training.reader_examples import build_context_examples, build_examples
+from training.reader_examples import build_context_examples, build_examples, build_open_examples
 
 DEFAULT_OUT = Path("build/reader")
 
@@ -34,7 +34,7 @@ def main() -> None:
     # them closely enough that its figures hold (bench/runtime.py).
     embedder = load_embedder(None, cache, "fp32")
     assert isinstance(embedder, SentenceTransformerEmbedder)
-    for part, build in (("base", build_examples), ("context", build_context_examples)):
+    for part, build in (("open", build_open_examples), ("base", build_examples), ("context", build_context_examples)):
         if (args.out / part / INFO_FILE).exists() and not args.again:
             print(f"{args.out / part} exists: kept (--again to redo it)")
             continue

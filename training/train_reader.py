@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -33,8 +34,8 @@ class StoredStates:
     """The examples' encoder states (memory maps, one per part folder) and labels, served in
     padded batches."""
 
-    def __init__(self, folder: Path) -> None:
-        parts = sorted(p.parent for p in folder.glob(f"*/{INFO_FILE}"))
+    def __init__(self, folder: Path, names: Sequence[str] | None = None) -> None:
+        parts = sorted(p.parent for p in folder.glob(f"*/{INFO_FILE}") if names is None or p.parent.name in names)
         self.states = [np.load(part / STATES_FILE, mmap_mode="r") for part in parts]
         tables = [np.load(part / TABLE_FILE) for part in parts]
         self.table = {name: np.concatenate([t[name] for t in tables]) for name in tables[0].files}
@@ -105,17 +106,24 @@ def evaluate(head: ReaderHead, data: StoredStates, rows: np.ndarray) -> dict[str
             ends_ok.extend((end.argmax(-1) == batch["end"])[has].tolist())
     score = np.concatenate(scores)
     label = data.table["start"][ordered] >= 0
-    source = data.table["source"][ordered]
-    news = source != SOURCES.index("idkmrc")
-    report = {
-        "auc_all": auc(score, label),
-        "auc_news": auc(score[news], label[news]),
-        "auc_idkmrc": auc(score[~news], label[~news]),
-        "start_accuracy": float(np.mean(starts_ok)),
-        "end_accuracy": float(np.mean(ends_ok)),
-    }
+    source = np.array(SOURCES)[data.table["source"][ordered]]
+    report = {f"auc_{family}": auc(score[members], label[members]) for family, members in _families(source).items()}
+    report["start_accuracy"] = float(np.mean(starts_ok))
+    report["end_accuracy"] = float(np.mean(ends_ok))
     head.train()
     return report
+
+
+def _families(source: np.ndarray) -> dict[str, np.ndarray]:
+    """Validation rows by the kind of question: news (FacQA), IDK-MRC, English search queries
+    (QED) and naturally worded questions (natural_dev); families without rows left out."""
+    families = {
+        "news": np.char.startswith(source.astype(str), "facqa"),
+        "idkmrc": source == "idkmrc",
+        "qed": source == "qed",
+        "natural": source == "natural",
+    }
+    return {name: members for name, members in families.items() if members.any()}
 
 
 def auc(score: np.ndarray, label: np.ndarray) -> float:
@@ -129,7 +137,9 @@ def auc(score: np.ndarray, label: np.ndarray) -> float:
 
 
 def selection_score(report: dict[str, float]) -> float:
-    return report["auc_news"] + report["auc_idkmrc"] + (report["start_accuracy"] + report["end_accuracy"]) / 2
+    """Every family's no-answer AUC, the naturally worded questions' twice, and span accuracy."""
+    aucs = [value for name, value in report.items() if name.startswith("auc_")] + [report.get("auc_natural", 0.0)]
+    return sum(aucs) + (report["start_accuracy"] + report["end_accuracy"]) / 2
 
 
 def main() -> None:
@@ -141,10 +151,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="where the weights go; by default the shipped head of --seed")
     parser.add_argument("--idkmrc-no-answer-weight", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0, help="initialisation and shuffling")
+    parser.add_argument("--parts", nargs="*", help="the part folders of --data to learn from (default: all)")
     args = parser.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(os.cpu_count() or 1)
-    data = StoredStates(args.data)
+    data = StoredStates(args.data, args.parts)
     head = ReaderHead(HeadConfig(blocks=args.blocks, width=args.width))
     train_rows, valid_rows = data.rows(True), data.rows(False)
     steps = args.epochs * ((len(train_rows) + BATCH - 1) // BATCH)
