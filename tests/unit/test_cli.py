@@ -36,7 +36,8 @@ def test_ask_json_builds_the_index_first_and_cites_exact_quotes(env: Path, capsy
     assert kutip("ask", QUESTION, "--json") == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["answered"] is True and payload["status"] == "answered"
-    assert set(payload) == {"question", "status", "answered", "answer", "citations", "more", "hits"}
+    assert set(payload) == {"question", "status", "answered", "answer", "follow_up_of", "citations", "more", "hits"}
+    assert payload["follow_up_of"] is None
     text = (env / "seeds" / "000_fa119bf131a3472f.txt").read_text(encoding="utf-8")
     shown = payload["citations"] + payload["more"]
     assert shown and all(c["quote"] in text for c in shown)
