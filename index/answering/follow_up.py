@@ -21,6 +21,7 @@ from index.text.lexical import STOPWORDS, tokenize
 # Content words of the earlier exchange carried into a follow-up: enough for a chain of
 # follow-ups to keep its subject, few enough that the follow-up's own words still count.
 MAX_CONTEXT_WORDS = 12
+MAX_ANSWER_WORDS = 6
 # A question with at most this many content words is short: "itu", "-nya" or "juga" there
 # point back, while in a longer question they belong to a subject it names itself.
 SHORT_WORDS = 3
@@ -127,10 +128,16 @@ def in_context(question: str, context: Context) -> str:
     the earlier answer marked (or the fragment the user quoted): what is searched and read.
     A question asking for something else ("who else?") leaves the earlier answer out."""
     earlier = context.earlier
-    focus = context.quoted or ("" if _asks_for_more(question) else earlier.answer or "")
-    present = {w.lower() for w in _WORD.findall(f"{question} {focus}")}
+    focus = context.quoted or ("" if _asks_for_more(question) else _named(earlier.answer or ""))
+    present = {w.lower() for w in _WORD.findall(question)}
     carried = [w for w in _content_words(earlier.understood) if w.lower() not in present]
     return " ".join([question, *_unique(carried)[:MAX_CONTEXT_WORDS], focus]).strip()
+
+
+def _named(answer: str) -> str:
+    """The first words of a marked answer: what a pronoun stands for is a name, a place or a
+    date, while a long span is a clause whose words would outweigh the follow-up's own."""
+    return " ".join(answer.split()[:MAX_ANSWER_WORDS])
 
 
 def favour(hits: Sequence[Hit], question: str, context: Context, k: int) -> tuple[Hit, ...]:
