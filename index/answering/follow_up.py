@@ -25,6 +25,9 @@ MAX_ANSWER_WORDS = 6
 # A question with at most this many content words is short: "itu", "-nya" or "juga" there
 # point back, while in a longer question they belong to a subject it names itself.
 SHORT_WORDS = 3
+# A reply without such a word is elliptic only when one content word is left of it ("tahun
+# berapa?"): "Bagaimana cara membuat rendang yang empuk?" is short too, and a question of its own.
+ELLIPTIC_WORDS = 1
 # Fused scores are min-max normalised per question (search.py): these nudge the earlier
 # answer's article and passages ahead of equally good hits without outranking a clearly better one.
 ARTICLE_BOOST = 0.1
@@ -96,8 +99,8 @@ def reads_as_follow_up(question: str, replying: bool = False) -> bool:
     """Whether `question` leans on an earlier exchange: it points back (a third-person pronoun,
     "tersebut", "there", "else"; "itu", "-nya" or "juga" in a short question), starts as a
     continuation ("dan", "what about"), or is no more than question words ("kenapa?").
-    A reply may also be any short question that names nothing (no capitalised word after the
-    first, no number): "tahun berapa?". Indonesian and English cues are both looked for, since
+    A reply may also be elliptic, one content word naming nothing (no capitalised word after
+    the first, no number): "tahun berapa?". Indonesian and English cues are both looked for, since
     chats mix them ("what about China?" in an Indonesian chat)."""
     words = [w.lower() for w in _WORD.findall(question)]
     content = tokenize(question)
@@ -108,7 +111,7 @@ def reads_as_follow_up(question: str, replying: bool = False) -> bool:
         return True
     if short and _points_back_when_short(question, words):
         return True
-    return replying and short and not _names_something(question)
+    return replying and len(content) <= ELLIPTIC_WORDS and not _names_something(question)
 
 
 def _points_back_when_short(question: str, words: Sequence[str]) -> bool:

@@ -45,10 +45,10 @@ async def test_replies_and_quoted_replies_follow_up_across_a_restart(
         asked = await reply(fake, USER, ceo.message_id, "dia ngomong apa ke Putin?")
         blame = "Siapa yang disalahkan Putin atas kebuntuan negosiasi nuklir?"
         self_contained = await reply(fake, USER, ceo.message_id, blame)
-    assert (
-        asked.text.startswith(f"↪ {YONHAP}") and "mengomentari isu nuklir Korea Utara" in asked.spans("blockquote")[0]
-    )
-    assert not self_contained.text.startswith("↪") and "Amerika Serikat" in self_contained.spans("bold")
+        alone = await say(fake, USER + 1, blame)
+    assert asked.text.startswith(f"↪ {YONHAP}") and "mengomentari isu nuklir" in asked.spans("blockquote")[0]
+    assert (self_contained.text, self_contained.entities) == (alone.text, alone.entities)
+    assert "menyalahkan Amerika Serikat" in self_contained.spans("blockquote")[0]
 
 
 def test_kutip_ask_answers_a_json_line_after_its_chain(tmp_path: Path) -> None:

@@ -59,11 +59,16 @@ def test_self_contained_questions_do_not(question: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("question", "replying"),
-    [("tahun berapa?", True), ("Siapa yang hadir?", True), ("Kapan KTT Hanoi runtuh?", False)],
+    ("question", "elliptic"),
+    [
+        ("tahun berapa?", True),
+        ("Siapa yang hadir?", True),
+        ("Kapan KTT Hanoi runtuh?", False),  # names its subject
+        ("Bagaimana cara membuat rendang padang yang empuk?", False),  # short, but a question of its own
+    ],
 )
-def test_a_reply_is_a_follow_up_when_it_is_short_and_names_nothing(question: str, replying: bool) -> None:
-    assert reads_as_follow_up(question, replying=True) is replying
+def test_a_reply_is_a_follow_up_when_one_word_naming_nothing_is_left(question: str, elliptic: bool) -> None:
+    assert reads_as_follow_up(question, replying=True) is elliptic
 
 
 def test_a_follow_up_is_asked_with_the_earlier_words_and_answer() -> None:
