@@ -8,9 +8,10 @@ when it gets the status and first quote it gets asked alone. Rows of set "dev" a
 issue's own examples, which the rules were built on; rows of set "check" were written before the
 rules and never tuned on. Each final question is asked twice: as a reply, and in a private chat
 without a reply (the last answer a moment ago), where only questions that read as follow-ups
-lean on it. The cost: retrievals per question (counted at the searcher) and the time of the
-final question, in context and plainly, p50/p95 over `REPEATS` rounds; plus the SQLite
-bookkeeping of one exchange (remembered, then recalled).
+lean on it. The cost: retrievals per question (counted at the searcher) and the time of each
+follow-up row's final question in context, of the same words asked alone, and of the question
+it continued asked alone (answered: a typical plain question), p50/p95 over `REPEATS`
+interleaved rounds; plus the SQLite bookkeeping of one exchange (remembered, then recalled).
 Run: .venv/bin/python bench/follow_ups.py
 """
 
@@ -110,15 +111,18 @@ def cost(service: QuoteService, rows: list[dict]) -> dict[str, object]:  # type:
     """Retrievals and milliseconds of each follow-up row's final question, in context and plainly."""
     answerer = counting(service.answerer)
     asked = [
-        (row["question"], replace(chain_context(service, row["after"]), quoted=row.get("quoted")))
+        (row, replace(chain_context(service, row["after"]), quoted=row.get("quoted")))
         for row in rows
         if row["kind"] == "follow_up"
     ]
-    retrievals: dict[str, list[int]] = {"in_context": [], "plain": []}
-    times: dict[str, list[float]] = {"in_context": [], "plain": []}
+    modes = ("in_context", "plain", "earlier_plain")
+    retrievals: dict[str, list[int]] = {mode: [] for mode in modes}
+    times: dict[str, list[float]] = {mode: [] for mode in modes}
     for _ in range(REPEATS):
-        for question, context in asked:
-            for mode, maybe in (("in_context", context), ("plain", None)):
+        for row, context in asked:
+            # The follow-up in its context, the same words asked alone (often refused unread), and
+            # the question it continued, asked alone: a plain question that is answered.
+            for mode, question, maybe in zip(modes, [row["question"]] * 2 + row["after"][-1:], (context, None, None)):
                 before, started = CountingSearcher.retrievals, time.perf_counter()
                 answerer.answer_in_context(question, maybe)
                 times[mode].append((time.perf_counter() - started) * 1000)

@@ -77,6 +77,10 @@ class Conversations:
         self.clock = clock
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
+            # Write-ahead logging: a reader never waits for a writer, and a commit costs no fsync
+            # of the whole file (synchronous=NORMAL below); losing the last exchanges in a power
+            # cut only turns their replies into plain questions.
+            db.execute("PRAGMA journal_mode = WAL")
             db.executescript(_SCHEMA)
 
     @classmethod
@@ -132,6 +136,7 @@ class Conversations:
         """One transaction on a connection of its own, committed unless it raised, then closed."""
         with closing(sqlite3.connect(self.path, timeout=10.0)) as db:
             db.execute("PRAGMA foreign_keys = ON")  # the messages of a deleted exchange go with it
+            db.execute("PRAGMA synchronous = NORMAL")
             with db:
                 yield db
 

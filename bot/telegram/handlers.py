@@ -195,21 +195,17 @@ class KutipHandlers:
         place, replied = _place(msg), _replied_id(msg)
         quoted = msg.quote.text if msg.quote else None
         private = msg.chat.type == ChatType.PRIVATE
-        # Encoding and searching are CPU work: off the event loop, so other chats go on.
-        answer = await asyncio.to_thread(self._ask_in_chat, question, place, replied, quoted, private)
+        # SQLite, encoding and searching: off the event loop, so other chats go on.
+        earlier = await asyncio.to_thread(self._context, place, replied, quoted, private)
+        answer = await asyncio.to_thread(self.service.ask_in_context, question, earlier)
         sent = await send_html(msg, render_answer_html(answer, language), _buttons(answer, language))
         message_ids = [msg.message_id, *(part.message_id for part in sent)]
         await asyncio.to_thread(self.conversations.remember, place, message_ids, answer)
 
-    def _ask_in_chat(
-        self, question: str, place: Place, replied: int | None, quoted: str | None, private: bool
-    ) -> Answer:
-        """`question` in the context of the exchange it replies to; in a private chat, without a
-        reply, of the last answer if it came a moment ago. A reply to a message Kutip does not
-        know (expired, forgotten, another bot's) is a question on its own."""
-        return self.service.ask_in_context(question, self._context(place, replied, quoted, private))
-
     def _context(self, place: Place, replied: int | None, quoted: str | None, private: bool) -> Context | None:
+        """The exchange a question may continue: the one it replies to; in a private chat,
+        without a reply, the last answer if it came a moment ago. A reply to a message Kutip
+        does not know (expired, forgotten, another bot's) continues nothing."""
         if replied is not None:
             remembered = self.conversations.recall(place, replied)
             return Context(remembered.exchange, replying=True, quoted=quoted) if remembered else None

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from index.answering.search import Hit
-from index.text.lexical import STOPWORDS, tokenize
+from index.text.lexical import tokenize
 
 # Content words of the earlier exchange carried into a follow-up: enough for a chain of
 # follow-ups to keep its subject, few enough that the follow-up's own words still count.
@@ -29,7 +29,9 @@ SHORT_WORDS = 3
 # berapa?"): "Bagaimana cara membuat rendang yang empuk?" is short too, and a question of its own.
 ELLIPTIC_WORDS = 1
 # Fused scores are min-max normalised per question (search.py): these nudge the earlier
-# answer's article and passages ahead of equally good hits without outranking a clearly better one.
+# answer's article and passages ahead of equally good hits without outranking a clearly better
+# one. Set by that reasoning, not measured: the seed is one article, and no conversation over
+# several articles was written to measure them.
 ARTICLE_BOOST = 0.1
 PASSAGE_BOOST = 0.05
 # Hits searched for a follow-up before the boost, so a boosted passage just below the cut can rise.
@@ -123,7 +125,7 @@ def _points_back_when_short(question: str, words: Sequence[str]) -> bool:
 def _names_something(question: str) -> bool:
     """A capitalised word after the first, or a number: a name or a date of its own."""
     words = _WORD.findall(question)
-    return any(w[0].isupper() or w[0].isdigit() for w in words[1:]) or bool(words and words[0][0].isdigit())
+    return any(w[0].isdigit() for w in words) or any(w[0].isupper() for w in words[1:])
 
 
 def in_context(question: str, context: Context) -> str:
@@ -165,7 +167,8 @@ def _asks_for_more(question: str) -> bool:
 
 
 def _content_words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text) if w.lower() not in STOPWORDS and tokenize(w)]
+    """The words of `text` that are not stopwords, as written (names keep their case and hyphens)."""
+    return [w for w in _WORD.findall(text) if tokenize(w)]
 
 
 def _unique(words: Sequence[str]) -> list[str]:
