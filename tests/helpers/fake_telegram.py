@@ -220,7 +220,8 @@ def text_quote(message: dict[str, Any], fragment: str, position: int | None = No
     start = next((i for i in starts if position in (None, utf16_length(text[:i]))), None)
     if start is None:
         raise ValueError(f"{fragment!r} is not in message {message['message_id']}: a quote copies its text")
-    low, high = utf16_length(text[:start]), utf16_length(text[:start]) + utf16_length(fragment)
+    low = utf16_length(text[:start])
+    high = low + utf16_length(fragment)
     kept = []
     for entity in message.get("entities") or message.get("caption_entities") or []:
         begin, end = max(entity["offset"], low), min(entity["offset"] + entity["length"], high)
@@ -943,8 +944,9 @@ class FakeTelegram:
         message.update({"message_thread_id": topic, "is_topic_message": True} if topic else {})
         message.update({"entities": entities} if entities else {})
         message.update({"reply_to_message": replied} if replied else {})
-        quote = (params.get("reply_parameters") or {}).get("quote")
-        message.update({"quote": text_quote(replied, quote)} if replied and quote is not None else {})
+        reply = params.get("reply_parameters") or {}
+        if replied and "quote" in reply:  # checked by _reply_target
+            message["quote"] = text_quote(replied, str(reply["quote"]), reply.get("quote_position"))
         message.update({"reply_markup": markup} if markup else {})
         self._messages[(chat["id"], message["message_id"])] = message
         self._record(message, params, edited=False)
