@@ -42,8 +42,8 @@ _POINTING = frozenset([
     "dia", "ia", "beliau", "mereka", "tersebut", "sana", "situ",
     "he", "she", "him", "her", "his", "hers", "they", "them", "their", "theirs", "it", "its", "else",
 ])  # fmt: skip
-# Words that point back only in a short question ("Apa maksud pernyataan itu?", not
-# "Di mana forum ekonomi tahunan itu diadakan?").
+# Words that point back only in a short question that names nothing ("Apa maksud pernyataan
+# itu?"; not "Di mana forum ekonomi tahunan itu diadakan?", nor "Di mana kantornya Yonhap?").
 _POINTING_WHEN_SHORT = frozenset([
     "itu", "ini", "lagi", "lain", "lainnya", "juga",
     "that", "this", "those", "these", "other", "others", "also", "too",
@@ -99,21 +99,22 @@ class FollowUp:
 
 def reads_as_follow_up(question: str, replying: bool = False) -> bool:
     """Whether `question` leans on an earlier exchange: it points back (a third-person pronoun,
-    "tersebut", "there", "else"; "itu", "-nya" or "juga" in a short question), starts as a
-    continuation ("dan", "what about"), or is no more than question words ("kenapa?").
-    A reply may also be elliptic, one content word naming nothing (no capitalised word after
-    the first, no number): "tahun berapa?". Indonesian and English cues are both looked for, since
-    chats mix them ("what about China?" in an Indonesian chat)."""
+    "tersebut", "there", "else"; "itu", "-nya" or "juga" in a short question naming nothing),
+    starts as a continuation ("dan", "what about"), or is no more than question words
+    ("kenapa?"). A reply may also be elliptic, one content word naming nothing (no capitalised
+    word after the first, no number): "tahun berapa?". Indonesian and English cues are both
+    looked for, since chats mix them ("what about China?" in an Indonesian chat)."""
     words = [w.lower() for w in _WORD.findall(question)]
     content = tokenize(question)
-    short = len(content) <= SHORT_WORDS
     if not content or _CONTINUATION.search(question) or _THERE_AT_END.search(question):
         return True
     if any(w in _POINTING for w in words):
         return True
-    if short and _points_back_when_short(question, words):
+    if _names_something(question):
+        return False
+    if len(content) <= SHORT_WORDS and _points_back_when_short(question, words):
         return True
-    return replying and len(content) <= ELLIPTIC_WORDS and not _names_something(question)
+    return replying and len(content) <= ELLIPTIC_WORDS
 
 
 def _points_back_when_short(question: str, words: Sequence[str]) -> bool:

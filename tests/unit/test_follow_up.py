@@ -46,6 +46,8 @@ def test_questions_that_lean_on_the_exchange_before_read_as_follow_ups(question:
         BLAME,
         "Di mana forum ekonomi tahunan itu diadakan?",  # "itu" after a subject it names itself
         "Apa itu KTT Hanoi?",  # asks what something is
+        "Di mana kantornya Yonhap?",  # its "-nya" is Yonhap's, named in the question
+        "Kapan KTT Hanoi itu runtuh?",
         "Berapa negara yang kepala kantor beritanya hadir dalam sesi virtual?",  # -nya in a long question
         "Bagaimana cara membuat rendang padang yang empuk?",
         "Who did Putin blame for the deadlock in the nuclear negotiations?",
