@@ -3,11 +3,12 @@ asked after an answer keep their answer, and what a follow-up costs over a plain
 
 The conversations are bench/questions/follow_ups.jsonl, for checking only: each asks its `after`
 questions as a chain (each a reply to the answer before), then `question`. A follow-up is right
-when its first quote (sure or only the closest) holds `expected`; a self-contained question keeps its answer
-when it gets the status and first quote it gets asked alone. Rows of set "dev" are the
-issue's own examples, which the rules were built on; rows of set "check" were written before the
-rules, for checking, not tuning: one rule was narrowed after their first runs, where it bent a
-self-contained question (docs/measurements.md, "Follow-up questions", has the figures before). Each final question is asked twice: as a reply, and in a private chat
+when its first quote (sure or only the closest) holds `expected`; a self-contained question
+keeps its answer when it gets the status and first quote it gets asked alone. Rows of set
+"dev" are the issue's own examples, which the rules were built on; rows of set "check" were
+written before the rules, for checking, not tuning: one rule was narrowed after their first
+runs, where it bent a self-contained question (docs/measurements.md, "Follow-up questions",
+has the figures before). Each final question is asked twice: as a reply, and in a private chat
 without a reply (the last answer a moment ago), where only questions that read as follow-ups
 lean on it. The cost: retrievals per question (counted at the searcher) and the time of each
 follow-up row's final question in context, of the same words asked alone, and of the question
