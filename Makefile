@@ -49,7 +49,7 @@ lint: install
 
 # Needs ../shared/eval (the team's eval data); writes bench/results/*.json.
 bench: install
-	cd bench && for script in retrieval decline tune_judge reader seed_answers runtime tokenizer speed library scale; do \
+	cd bench && for script in retrieval decline tune_judge reader seed_answers follow_ups runtime tokenizer speed library scale; do \
 		../$(BIN)/python $$script.py || exit 1; done
 
 # Rebuilds index/models/reader/weights/reader-seed*.safetensors from ../shared/eval (see MODEL_CARD.md

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # for annotations only: the question path imports the reader and the store
-    from index import AnsweredQuestion, Article, Hit, Quote
+    from index import AnsweredQuestion, Article, FollowUp, Hit, Quote
 
 MAX_QUOTES = 3
 CLOSEST_QUOTES = 2  # when no passage clearly answers: the closest one or two, not a wall of text
@@ -53,6 +53,12 @@ class Answer:
     citations: tuple[Citation, ...]
     more: tuple[Citation, ...]
     hits: tuple[Hit, ...]
+    follow_up: FollowUp | None = None  # how the question continued an earlier exchange, if it did
+
+    @property
+    def follow_up_of(self) -> str | None:
+        """The question this one continued, as the user asked it; None for a question on its own."""
+        return self.follow_up.of if self.follow_up else None
 
     @property
     def answered(self) -> bool:
@@ -66,7 +72,7 @@ def compose_answer(answered: AnsweredQuestion, articles: Mapping[str, Article]) 
     """
     question, quotes, hits, status = answered.question, answered.quotes, answered.hits, str(answered.outcome)
     if not quotes:
-        return Answer(question, "none", (), (), hits)
+        return Answer(question, "none", (), (), hits, answered.follow_up)
     limit = MAX_QUOTES if answered.answered else CLOSEST_QUOTES
     best = quotes[0].judged.confidence
     cited: list[Citation] = []
@@ -80,7 +86,9 @@ def compose_answer(answered: AnsweredQuestion, articles: Mapping[str, Article]) 
         if not any(_overlaps(citation, other) for other in cited + more):
             target.append(citation)
     numbered = [_renumber(c, n) for n, c in enumerate(cited + more, start=1)]
-    return Answer(question, status, tuple(numbered[: len(cited)]), tuple(numbered[len(cited) :]), hits)
+    return Answer(
+        question, status, tuple(numbered[: len(cited)]), tuple(numbered[len(cited) :]), hits, answered.follow_up
+    )
 
 
 def group_by_article(citations: tuple[Citation, ...]) -> list[tuple[Citation, list[Citation]]]:

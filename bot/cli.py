@@ -27,6 +27,7 @@ from bot.settings import Settings, load_settings
 from index import KutipError
 
 if TYPE_CHECKING:
+    from bot.service import QuoteService
     from index import BuildReport, Embedder
 
 # A command's handler: (parsed arguments, settings, the embedder to use instead of loading the model).
@@ -151,6 +152,7 @@ def answer_json(answer: Answer) -> dict[str, object]:
         "status": answer.status,
         "answered": answer.answered,
         "answer": render_answer_text(answer, language),
+        "follow_up_of": answer.follow_up_of,
         "citations": [citation_json(c) for c in answer.citations],
         "more": [citation_json(c) for c in answer.more],
         "hits": [
@@ -248,11 +250,38 @@ def _run_ask(args: argparse.Namespace, settings: Settings, embedder: Embedder | 
         if not line.strip():
             continue
         try:
-            payload = answer_json(service.ask(cli_question(line)))
+            payload = answer_json(_ask_line(service, line))
         except UsageError as error:
             payload = {"question": line.strip()[:100], "error": str(error)}
         print(json.dumps(payload, ensure_ascii=False), flush=True)
     return 0
+
+
+def _ask_line(service: QuoteService, line: str) -> Answer:
+    """A stdin line's answer: a plain question, or `{"question": ..., "after": [...]}`, where the
+    `after` questions are asked first, each a reply to the answer before, and `question` last."""
+    from bot.conversations import exchange_of
+    from index import Context
+
+    chain = _chain(line)
+    answer = service.ask(chain[0])
+    for question in chain[1:]:
+        answer = service.ask_in_context(question, Context(exchange_of(answer), replying=True))
+    return answer
+
+
+def _chain(line: str) -> list[str]:
+    """The questions a stdin line asks, in order (see `_ask_line`); raises UsageError when malformed."""
+    try:
+        payload = json.loads(line)
+    except ValueError:
+        return [cli_question(line)]
+    if not isinstance(payload, dict):
+        return [cli_question(line)]
+    after, question = payload.get("after", []), payload.get("question")
+    if not isinstance(question, str) or not isinstance(after, list) or not all(isinstance(q, str) for q in after):
+        raise UsageError('a JSON line needs "question" (text) and optionally "after" (a list of questions)')
+    return [cli_question(q) for q in [*after, question]]
 
 
 ASK = Command(

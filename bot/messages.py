@@ -11,10 +11,17 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "knows": "Articles I know:",
         "examples": "Try asking:",
         "help": "Send me a question as a plain message (in a group: mention me, reply to me, "
-        "or use /ask). I answer only with quotes from the articles, each with its source.\n\n"
-        "/ask <question> - ask a question\n/sources - the articles I know\n/help - this message",
-        "chat_help": "Type a question and press Enter.\n/sources - the articles I know\n"
+        "or use /ask). I answer only with quotes from the articles, each with its source. "
+        "Reply to an answer to follow it up (\u201cwhy?\u201d, \u201cwhere is it?\u201d); "
+        "quote part of it to ask about that part.\n\n"
+        "/ask <question> - ask a question\n/sources - the articles I know\n"
+        "/forget - forget this chat's earlier questions\n/help - this message",
+        "chat_help": "Type a question and press Enter; a short follow-up (\u201cwhy?\u201d) continues "
+        "the last answer.\n/sources - the articles I know\n/forget - forget the last answer\n"
         "/help - this message\n/quit - leave",
+        "chat_forgotten": "Forgotten: the next question starts afresh.",
+        "forgotten": "Done: I have forgotten this chat's earlier questions. Replies to my old answers "
+        "are now asked as new questions.",
         "sources_title": "Articles I know:",
         "passages": "{count} passages",
         "sources_heading": "Sources",
@@ -37,6 +44,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "command_ask": "ask a question",
         "command_sources": "the articles I quote from",
         "command_help": "how to ask",
+        "command_forget": "forget this chat's earlier questions",
         "command_add": "add an article: /add <link>, or a title and text below",
         "command_remove": "remove an article: /remove <id or title>",
         "command_feeds": "the feeds I follow",
@@ -73,9 +81,16 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "examples": "Coba tanyakan:",
         "help": "Kirim pertanyaan sebagai pesan biasa (di grup: sebut saya, balas pesan saya, "
         "atau pakai /ask). Saya hanya menjawab dengan kutipan dari artikel, masing-masing "
-        "dengan sumbernya.\n\n/ask <pertanyaan> - ajukan pertanyaan\n/sources - daftar artikel"
-        "\n/help - pesan ini",
-        "chat_help": "Ketik pertanyaan lalu tekan Enter.\n/sources - daftar artikel\n/help - pesan ini\n/quit - keluar",
+        "dengan sumbernya. Balas sebuah jawaban untuk bertanya lanjut (\u201ckenapa?\u201d, "
+        "\u201ckantornya di mana?\u201d); kutip sebagian jawaban untuk bertanya tentang bagian itu."
+        "\n\n/ask <pertanyaan> - ajukan pertanyaan\n/sources - daftar artikel"
+        "\n/forget - lupakan pertanyaan sebelumnya di obrolan ini\n/help - pesan ini",
+        "chat_help": "Ketik pertanyaan lalu tekan Enter; pertanyaan lanjutan yang pendek (\u201ckenapa?\u201d) "
+        "melanjutkan jawaban terakhir.\n/sources - daftar artikel\n/forget - lupakan jawaban terakhir"
+        "\n/help - pesan ini\n/quit - keluar",
+        "chat_forgotten": "Sudah dilupakan: pertanyaan berikutnya dimulai dari awal.",
+        "forgotten": "Beres: saya sudah melupakan pertanyaan sebelumnya di obrolan ini. Balasan ke "
+        "jawaban lama kini ditanyakan sebagai pertanyaan baru.",
         "sources_title": "Artikel yang saya ketahui:",
         "passages": "{count} bagian",
         "sources_heading": "Sumber",
@@ -98,6 +113,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "command_ask": "ajukan pertanyaan",
         "command_sources": "artikel yang saya kutip",
         "command_help": "cara bertanya",
+        "command_forget": "lupakan pertanyaan sebelumnya di obrolan ini",
         "command_add": "tambah artikel: /add <tautan>, atau judul dan teks di bawahnya",
         "command_remove": "hapus artikel: /remove <id atau judul>",
         "command_feeds": "feed yang saya ikuti",
@@ -130,7 +146,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-COMMANDS = ("start", "ask", "sources", "help")
+COMMANDS = ("start", "ask", "sources", "forget", "help")
 ADMIN_COMMANDS = ("add", "remove", "feeds")  # shown in the menu of ADMIN_USER_IDS' private chats
 
 

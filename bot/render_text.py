@@ -9,6 +9,7 @@ from bot.messages import message
 from bot.service import Source
 
 WIDTH = 88
+CONTINUED_WIDTH = 80  # the line naming the question a follow-up continued stays one short line
 ANSI_BOLD = "\x1b[1m"
 ANSI_RESET = "\x1b[0m"
 _BOLD_MARK = "\ue000"  # private-use characters: never in article text
@@ -18,9 +19,11 @@ _PLAIN_MARK = "\ue001"
 def render_answer_text(answer: Answer, language: str, width: int = WIDTH, emphasis: bool = False) -> str:
     """Numbered quotes (under a heading saying so when they are only the closest passages),
     then the sources; or the plain refusal. With `emphasis` (a terminal), the answer inside
-    each quote is bold."""
+    each quote is bold. A follow-up's first line names the question it continued."""
+    continued = continued_line(answer)
+    preface = f"{continued}\n\n" if continued else ""
     if answer.status == "none":
-        return message(language, "declined")
+        return preface + message(language, "declined")
     heading = [message(language, "closest")] if answer.status == "closest" else []
     quotes = heading + [_quote_block(c, width, emphasis) for c in answer.citations]
     sources = [message(language, "sources_heading") + ":"]
@@ -28,7 +31,15 @@ def render_answer_text(answer: Answer, language: str, width: int = WIDTH, emphas
         sources.append(f"{first.title}: {paragraph_list(cited, language)}")
         if first.url:
             sources.append(f"  {first.url}")
-    return "\n\n".join(quotes) + "\n\n" + "\n".join(sources)
+    return preface + "\n\n".join(quotes) + "\n\n" + "\n".join(sources)
+
+
+def continued_line(answer: Answer) -> str | None:
+    """`↪ Siapa CEO Kantor Berita Yonhap?` for a follow-up: the question it continued, shortened
+    to one line; None for a question asked on its own."""
+    if answer.follow_up_of is None:
+        return None
+    return "↪ " + textwrap.shorten(answer.follow_up_of, width=CONTINUED_WIDTH, placeholder=" …")
 
 
 def paragraph_list(cited: list[Citation], language: str) -> str:

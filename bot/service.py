@@ -18,6 +18,7 @@ from index import (
     AnswerOptions,
     Article,
     BuildReport,
+    Context,
     Embedder,
     IndexMissingError,
     ModelProfile,
@@ -122,6 +123,11 @@ class QuoteService:
         with self._pin():
             articles = self.stored.articles
             return [compose_answer(answered, articles) for answered in self.answerer.answer_many(questions)]
+
+    def ask_in_context(self, question: str, context: Context | None) -> Answer:
+        """`question` as a follow-up of `context` when it reads as one, else as if asked alone."""
+        with self._pin():
+            return compose_answer(self.answerer.answer_in_context(question, context), self.stored.articles)
 
     @contextmanager
     def _pin(self) -> Iterator[None]:

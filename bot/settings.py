@@ -25,6 +25,8 @@ DEFAULT_FEED_SECONDS = 900.0
 DEFAULT_MAX_SEED_MB = 10.0
 DEFAULT_MAX_FETCH_MB = 5.0
 DEFAULT_FETCH_TIMEOUT_SECONDS = 20.0
+DEFAULT_CONTEXT_HOURS = 24.0  # how long an answer can be followed up by replying to it
+DEFAULT_FOLLOW_UP_MINUTES = 10.0  # how long a private chat's last answer is followed up without a reply
 MEGABYTE = 1024 * 1024
 STORES = ("faiss", "milvus")
 DEFAULT_MILVUS_FILE = "kutip-milvus.db"  # Milvus Lite, in the data folder
@@ -63,6 +65,8 @@ class Settings:
     milvus_uri: str | None = None  # None: a Milvus Lite file in the data folder
     milvus_token: str | None = field(default=None, repr=False)
     milvus_collection: str = DEFAULT_MILVUS_COLLECTION
+    context_hours: float = DEFAULT_CONTEXT_HOURS
+    follow_up_minutes: float = DEFAULT_FOLLOW_UP_MINUTES
 
     @property
     def store(self) -> StoreConfig:
@@ -120,6 +124,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         milvus_uri=_milvus_uri(get("KUTIP_MILVUS_URI")),
         milvus_token=get("KUTIP_MILVUS_TOKEN"),
         milvus_collection=_collection(get("KUTIP_MILVUS_COLLECTION"), default.milvus_collection),
+        context_hours=_duration("KUTIP_CONTEXT_HOURS", get("KUTIP_CONTEXT_HOURS"), default.context_hours, "hours"),
+        follow_up_minutes=_duration(
+            "KUTIP_FOLLOW_UP_MINUTES", get("KUTIP_FOLLOW_UP_MINUTES"), default.follow_up_minutes, "minutes"
+        ),
     )
 
 
@@ -173,6 +181,14 @@ def _seconds(name: str, raw: str | None, default: float) -> float:
     value = _float(name, raw, default)
     if value <= 0:
         raise SettingsError(f"{name} must be a number of seconds above 0, not {raw!r}")
+    return value
+
+
+def _duration(name: str, raw: str | None, default: float, unit: str) -> float:
+    """A number of `unit`, 0 or more: 0 turns the feature off."""
+    value = _float(name, raw, default)
+    if value < 0:
+        raise SettingsError(f"{name} must be a number of {unit}, 0 or more, not {raw!r}")
     return value
 
 

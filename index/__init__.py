@@ -36,6 +36,7 @@ from index.errors import (
 )
 
 if TYPE_CHECKING:
+    from index.answering.follow_up import Context, Exchange, FollowUp, reads_as_follow_up
     from index.answering.judge import Outcome, Verdict
     from index.answering.pipeline import AnsweredQuestion, Answerer, AnswerOptions
     from index.answering.profile import E5_READER_JUDGE, ModelProfile, profile_for
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
 
 # Where each lazily imported name lives (tests/unit/test_public_surface.py keeps it and __all__ in step).
 _MODULES: dict[str, tuple[str, ...]] = {
+    "index.answering.follow_up": ("Context", "Exchange", "FollowUp", "reads_as_follow_up"),
     "index.answering.judge": ("Outcome", "Verdict"),
     "index.answering.pipeline": ("AnswerOptions", "AnsweredQuestion", "Answerer"),
     "index.answering.quotes": ("Quote",),
@@ -111,12 +113,15 @@ __all__ = [
     "Article",
     "ArticleNotFoundError",
     "BuildReport",
+    "Context",
     "DuplicateError",
     "Embedder",
+    "Exchange",
     "ExtractionError",
     "FeedItem",
     "FetchError",
     "Fetcher",
+    "FollowUp",
     "Hit",
     "IndexCorruptError",
     "IndexIncompatibleError",
@@ -157,6 +162,7 @@ __all__ = [
     "read_json",
     "read_manifest",
     "read_questions",
+    "reads_as_follow_up",
     "refresh_index",
     "remove_article",
     "split_paragraphs",

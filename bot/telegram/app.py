@@ -25,6 +25,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.conversations import Conversations
 from bot.live.library import LiveLibrary
 from bot.messages import ADMIN_COMMANDS, COMMANDS, message
 from bot.progress import progress_bar
@@ -128,7 +129,7 @@ def build_application(
         .post_shutdown(lambda application: asyncio.to_thread(library.stop))
         .build()
     )
-    handlers = KutipHandlers(service, settings)
+    handlers = KutipHandlers(service, settings, Conversations.open(settings))
     admin = AdminHandlers(library, service, settings)
     new_messages = filters.UpdateType.MESSAGE  # an edited /add or link must not add twice
     application.add_handler(TypeHandler(Update, handlers.check_access), group=-1)
@@ -138,6 +139,7 @@ def build_application(
             CommandHandler("help", handlers.help),
             CommandHandler("sources", handlers.sources),
             CommandHandler("ask", handlers.ask_command),
+            CommandHandler("forget", handlers.forget),
             CommandHandler("add", admin.add_command, filters=new_messages),
             CommandHandler("remove", admin.remove_command, filters=new_messages),
             CommandHandler("feeds", admin.feeds_command, filters=new_messages),

@@ -20,6 +20,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes, ExtBot
 
 from bot.answers import Answer
+from bot.conversations import Conversations, Place
 from bot.errors import EmptyQuestionError, LongQuestionError
 from bot.messages import message
 from bot.question import MAX_QUESTION_CHARS, check_question
@@ -37,6 +38,7 @@ from bot.telegram.render_html import (
     render_paragraph_html,
     render_sources_html,
 )
+from index import Context
 
 log = logging.getLogger(__name__)
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -44,11 +46,12 @@ _ASK_COMMAND = re.compile(r"^/ask(@\w+)?\s*", re.IGNORECASE)
 
 
 class KutipHandlers:
-    """The bot's handlers, sharing one service and one set of settings."""
+    """The bot's handlers, sharing one service, one set of settings and the chats' conversations."""
 
-    def __init__(self, service: QuoteService, settings: Settings) -> None:
+    def __init__(self, service: QuoteService, settings: Settings, conversations: Conversations) -> None:
         self.service = service
         self.settings = settings
+        self.conversations = conversations
 
     async def check_access(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Refuse chats outside ALLOWED_CHAT_IDS (admins pass everywhere); nothing is searched."""
@@ -94,6 +97,12 @@ class KutipHandlers:
     async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """List the indexed articles."""
         await send_html(_message_of(update), render_sources_html(self.service.sources(), _language(update)))
+
+    async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Forget the chat's earlier questions: what follows is asked on its own."""
+        msg = _message_of(update)
+        await asyncio.to_thread(self.conversations.forget, msg.chat_id)
+        await msg.reply_text(message(_language(update), "forgotten"))
 
     async def ask_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer `/ask <question>`, in any chat."""
@@ -163,7 +172,7 @@ class KutipHandlers:
     async def _show_more(
         self, query: CallbackQuery, origin: Message | None, question: str | None, language: str
     ) -> None:
-        answer = await asyncio.to_thread(self.service.ask, question) if question else None
+        answer = await asyncio.to_thread(self._ask_again, origin, question)
         if answer is None or not answer.more or origin is None:
             await query.answer(message(language, "no_more"))
             return
@@ -183,9 +192,35 @@ class KutipHandlers:
             await msg.reply_text(message(language, "long_question", length=error.length, limit=MAX_QUESTION_CHARS))
             return
         await _show_typing(context.bot, msg.chat_id)
-        # Encoding and searching are CPU work: off the event loop, so other chats go on.
-        answer = await asyncio.to_thread(self.service.ask, question)
-        await send_html(msg, render_answer_html(answer, language), _buttons(answer, language))
+        place, replied = _place(msg), _replied_id(msg)
+        quoted = msg.quote.text if msg.quote else None
+        private = msg.chat.type == ChatType.PRIVATE
+        # SQLite, encoding and searching: off the event loop, so other chats go on.
+        earlier = await asyncio.to_thread(self._context, place, replied, quoted, private)
+        answer = await asyncio.to_thread(self.service.ask_in_context, question, earlier)
+        sent = await send_html(msg, render_answer_html(answer, language), _buttons(answer, language))
+        message_ids = [msg.message_id, *(part.message_id for part in sent)]
+        await asyncio.to_thread(self.conversations.remember, place, message_ids, answer)
+
+    def _context(self, place: Place, replied: int | None, quoted: str | None, private: bool) -> Context | None:
+        """The exchange a question may continue: the one it replies to; in a private chat,
+        without a reply, the last answer if it came a moment ago. A reply to a message Kutip
+        does not know (expired, forgotten, another bot's) continues nothing."""
+        if replied is not None:
+            remembered = self.conversations.recall(place, replied)
+            return Context(remembered.exchange, replying=True, quoted=quoted) if remembered else None
+        if not private or self.settings.follow_up_minutes <= 0:
+            return None
+        latest = self.conversations.latest(place, self.settings.follow_up_minutes * 60)
+        return Context(latest.exchange, replying=False) if latest else None
+
+    def _ask_again(self, origin: Message | None, question: str | None) -> Answer | None:
+        """The answer `origin` holds asked again, in the context it was asked in when Kutip still
+        remembers it; else the question it replied to, on its own."""
+        remembered = self.conversations.recall(_place(origin), origin.message_id) if origin else None
+        if remembered is not None:
+            return self.service.ask_in_context(remembered.exchange.question, remembered.context)
+        return self.service.ask(question) if question else None
 
 
 def _buttons(answer: Answer, language: str) -> InlineKeyboardMarkup | None:
@@ -205,27 +240,32 @@ def _buttons(answer: Answer, language: str) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
-async def send_html(reply_to: Message, parts: list[str], markup: InlineKeyboardMarkup | None = None) -> None:
+async def send_html(reply_to: Message, parts: list[str], markup: InlineKeyboardMarkup | None = None) -> list[Message]:
     """Send each part as a reply; buttons go under the last. Rejected HTML is resent as plain text.
+    Returns the messages sent, in order.
 
     The question may be deleted while it is answered: the answer is then sent without quoting it.
     """
+    sent = []
     for index, part in enumerate(parts):
         buttons = markup if index == len(parts) - 1 else None
         try:
-            await _reply(
-                reply_to, part, parse_mode=ParseMode.HTML, reply_markup=buttons, link_preview_options=_NO_PREVIEW
+            sent.append(
+                await _reply(
+                    reply_to, part, parse_mode=ParseMode.HTML, reply_markup=buttons, link_preview_options=_NO_PREVIEW
+                )
             )
         except BadRequest as error:
             if "can't parse entities" not in error.message.lower():
                 raise
             log.warning("Telegram rejected the formatting (%s); sending plain text", error.message)
-            await _reply(reply_to, html_to_plain(part), reply_markup=buttons)
+            sent.append(await _reply(reply_to, html_to_plain(part), reply_markup=buttons))
+    return sent
 
 
-async def _reply(reply_to: Message, text: str, **options: Any) -> None:
+async def _reply(reply_to: Message, text: str, **options: Any) -> Message:
     """Reply; the rate limiter retries what is safe to retry (see bot.telegram.delivery)."""
-    await reply_to.reply_text(text, do_quote=True, allow_sending_without_reply=True, **options)
+    return await reply_to.reply_text(text, do_quote=True, allow_sending_without_reply=True, **options)
 
 
 async def _show_typing(bot: ExtBot[Any], chat_id: int) -> None:
@@ -289,6 +329,21 @@ def _addresses_bot(msg: Message, username: str, bot_id: int) -> bool:
 
 def _without_mention(text: str, username: str) -> str:
     return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
+
+
+def _place(msg: Message) -> Place:
+    """The chat and forum topic of `msg`: conversations in different topics never mix."""
+    topic = msg.message_thread_id if msg.is_topic_message else None
+    return Place(msg.chat_id, topic or 0)
+
+
+def _replied_id(msg: Message) -> int | None:
+    """The message `msg` replies to. In a forum topic every message replies to the topic's
+    first message unless it replies to another: that one is the topic, not a reply."""
+    replied = msg.reply_to_message
+    if replied is None or (msg.is_topic_message and replied.message_id == msg.message_thread_id):
+        return None
+    return replied.message_id
 
 
 def _question_of(msg: Message) -> str | None:

@@ -7,7 +7,7 @@ import re
 
 from bot.answers import Answer, Citation, group_by_article
 from bot.messages import message
-from bot.render_text import paragraph_list
+from bot.render_text import continued_line, paragraph_list
 from bot.service import Source
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit, counted on the text after entity parsing
@@ -21,21 +21,27 @@ def escape(text: str) -> str:
 
 def render_answer_html(answer: Answer, language: str) -> list[str]:
     """The answer as message parts: the quotes, under a heading saying so when they are only
-    the closest passages; a refusal is one plain sentence, never quotes."""
+    the closest passages; a refusal is one plain sentence, never quotes. A follow-up opens
+    with a line naming the question it continued."""
+    continued = continued_line(answer)
+    preface = [f"<i>{escape(continued)}</i>"] if continued else []
     if answer.status == "none":
-        return [escape(message(language, "declined"))]
+        return pack([*preface, escape(message(language, "declined"))])
     heading = message(language, "closest") if answer.status == "closest" else None
-    return render_citations_html(answer.citations, language, heading)
+    return pack([*preface, *_citation_blocks(answer.citations, language, heading)])
 
 
 def render_citations_html(citations: tuple[Citation, ...], language: str, heading: str | None = None) -> list[str]:
-    """Numbered quotes in blockquotes, then the sources they came from."""
+    """Numbered quotes in blockquotes, under `heading` if given, then the sources they came from."""
+    return pack(_citation_blocks(citations, language, heading))
+
+
+def _citation_blocks(citations: tuple[Citation, ...], language: str, heading: str | None = None) -> list[str]:
     blocks = [f"<b>{escape(heading)}</b>"] if heading else []
-    for citation in citations:
-        blocks += _quote_blocks(citation)
+    blocks += [block for citation in citations for block in _quote_blocks(citation)]
     sources = [f"<b>{escape(message(language, 'sources_heading'))}</b>"]
     sources += [source_html(first, cited, language) for first, cited in group_by_article(citations)]
-    return pack([*blocks, "\n".join(sources)])
+    return [*blocks, "\n".join(sources)]
 
 
 def source_html(first: Citation, cited: list[Citation], language: str) -> str:

@@ -8,6 +8,7 @@
    in the order of reader and retrieval together.
 5. Quote (quotes.py): the sentences to quote from each judged hit: the reader's marked span,
    or the sentence the reader and the embedding model find best for the question.
+A follow-up (follow_up.py) goes down the same path as the question with its context, in one search.
 Which reader, judge and rules a model gets is its `ModelProfile` (index/answering/profile.py);
 what the user is shown is composed by the application (bot/answers.py).
 """
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from index.answering.follow_up import WIDER, Context, FollowUp, favour, in_context, reads_as_follow_up
 from index.answering.gate import Background, gather_evidence
 from index.answering.judge import REFUSED, Judged, Outcome, Verdict, judge_on_retrieval
 from index.answering.profile import ModelProfile
@@ -46,10 +48,12 @@ class AnsweredQuestion:
     result: SearchResult
     verdict: Verdict
     quotes: tuple[Quote, ...]
+    follow_up: FollowUp | None = None  # set when answered as the continuation of an earlier exchange
 
     @property
     def question(self) -> str:
-        return self.result.question
+        """The question as asked (a follow-up's `result` holds it with its context)."""
+        return self.follow_up.question if self.follow_up else self.result.question
 
     @property
     def outcome(self) -> Outcome:
@@ -88,6 +92,20 @@ class Answerer:
 
     def answer(self, question: str) -> AnsweredQuestion:
         return self.answer_many([question])[0]
+
+    def answer_in_context(self, question: str, context: Context | None) -> AnsweredQuestion:
+        """`question` as a follow-up of `context` when it reads as one, else as if asked alone."""
+        if context is None or not reads_as_follow_up(question, context.replying):
+            return self.answer(question)
+        return self.answer_follow_up(question, context)
+
+    def answer_follow_up(self, question: str, context: Context) -> AnsweredQuestion:
+        """`question` continuing `context`: one search for it with its context, the earlier
+        answer's passages favoured, then read and judged as that text."""
+        understood = in_context(question, context)
+        result = self.searcher.search(understood, WIDER * self.options.top_k)
+        result = replace(result, hits=favour(result.hits, question, context, self.options.top_k))
+        return replace(self.answer_searched(result), follow_up=FollowUp(question, context, understood))
 
     def answer_many(self, questions: Sequence[str]) -> list[AnsweredQuestion]:
         """Each question down the path, the questions encoded in one batch."""

@@ -59,6 +59,15 @@ async def ask(fake: FakeTelegram, text: str, chat_id: int = USER, count: int = 1
     return (await fake.wait_for_messages(chat_id, before + count))[before:]
 
 
+async def reply(
+    fake: FakeTelegram, chat_id: int, to: int, text: str, quote: str | None = None, **user: Any
+) -> SentMessage:
+    """A user replies `text` to message `to` (quoting `quote` of it); the bot's reply to that reply."""
+    update = fake.push_message(chat_id, text, reply_to_message=to, quote=quote, **user)
+    [answer] = await fake.wait_for_replies(chat_id, message_id(update))
+    return answer
+
+
 async def press(fake: FakeTelegram, answer: SentMessage, label: str, count: int = 1) -> list[SentMessage]:
     """Press the button `label` under `answer`; the bot's first `count` replies to that message."""
     [data] = [b["callback_data"] for b in answer.buttons if b["text"] == label]

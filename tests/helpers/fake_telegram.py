@@ -26,6 +26,7 @@ from tests.helpers.fake_telegram_text import (
     find_entities,
     format_text,
     parse_inline_keyboard,
+    utf16_length,
 )
 
 HOST = "127.0.0.1"  # the only address this fake binds to or posts to
@@ -115,8 +116,20 @@ JSON_FIELDS = frozenset(
     ]
 )
 INT_FIELDS = frozenset(
-    ["message_id", "offset", "limit", "timeout", "max_connections", "cache_time", "reply_to_message_id"]
+    [
+        "message_id",
+        "offset",
+        "limit",
+        "timeout",
+        "max_connections",
+        "cache_time",
+        "reply_to_message_id",
+        "message_thread_id",
+    ]
 )
+# The entities a reply's quote keeps of the quoted message (Bot API, TextQuote.entities).
+QUOTE_ENTITY_TYPES = frozenset(["bold", "italic", "underline", "strikethrough", "spoiler", "custom_emoji"])
+TOPIC_ICON_COLOR = 7322096  # one of the six colours Telegram allows for a topic's icon
 BOOL_FIELDS = frozenset(
     [
         "drop_pending_updates",
@@ -166,6 +179,7 @@ class SentMessage:
     reply_markup: dict[str, Any] | None
     reply_to_message_id: int | None
     edited: bool = False
+    message_thread_id: int | None = None  # the forum topic it was sent to
 
     def spans(self, entity_type: str) -> list[str]:
         """The pieces of text covered by entities of one type, e.g. ``spans("bold")``."""
@@ -195,6 +209,26 @@ def _number(value: Any, default: float) -> float:
 def _without_reply(message: dict[str, Any]) -> dict[str, Any]:
     """A replied-to message as Telegram embeds it: one level deep, without its own reply."""
     return {k: v for k, v in message.items() if k != "reply_to_message"}
+
+
+def text_quote(message: dict[str, Any], fragment: str, position: int | None = None) -> dict[str, Any]:
+    """The ``quote`` of a reply that quotes ``fragment`` of ``message`` (a TextQuote): where it
+    starts in UTF-16 units, and the formatting it keeps. Telegram only lets a user quote text the
+    message holds; ``position`` (a UTF-16 offset) picks one of several occurrences."""
+    text = message.get("text") or message.get("caption") or ""
+    starts = [i for i in range(len(text)) if text.startswith(fragment, i)] if fragment.strip() else []
+    start = next((i for i in starts if position in (None, utf16_length(text[:i]))), None)
+    if start is None:
+        raise ValueError(f"{fragment!r} is not in message {message['message_id']}: a quote copies its text")
+    low = utf16_length(text[:start])
+    high = low + utf16_length(fragment)
+    kept = []
+    for entity in message.get("entities") or message.get("caption_entities") or []:
+        begin, end = max(entity["offset"], low), min(entity["offset"] + entity["length"], high)
+        if entity["type"] in QUOTE_ENTITY_TYPES and begin < end:
+            kept.append({**entity, "offset": begin - low, "length": end - begin})
+    quote: dict[str, Any] = {"text": fragment, "position": low, "is_manual": True}
+    return {**quote, "entities": kept} if kept else quote
 
 
 def decode_params(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -276,6 +310,7 @@ class FakeTelegram:
         self.downloads: list[str] = []  # file paths downloaded, token checked
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._chats: dict[int, dict[str, Any]] = {}
+        self._topics: set[tuple[int, int]] = set()  # (chat_id, thread_id) of open forum topics
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._latest: dict[tuple[int, int], SentMessage] = {}
         self._queries: dict[str, bool] = {}  # callback query id -> answered
@@ -354,10 +389,14 @@ class FakeTelegram:
         reply_to_message: int | None = None,
         edited: bool = False,
         message_id: int | None = None,
+        quote: str | None = None,
+        topic: int | None = None,
     ) -> dict[str, Any]:
         """A user writes ``text``; entities default to what Telegram would detect in it.
 
         With ``edited=True`` the user edits ``message_id`` (default: their latest message there).
+        ``quote`` is the part of the ``reply_to_message`` the reply quotes; ``topic`` the forum
+        topic it is written in (see ``open_topic``).
         Returns the update, also when privacy mode keeps it from the bot (see ``undelivered``).
         """
         found = entities if entities is not None else api_entities(text, find_entities(text))
@@ -365,7 +404,27 @@ class FakeTelegram:
         return self._push_user_message(
             chat_id, content, user_id=user_id, first_name=first_name, language_code=language_code,
             chat_type=chat_type, reply_to_message=reply_to_message, edited=edited, message_id=message_id,
+            quote=quote, topic=topic,
         )  # fmt: skip
+
+    def open_topic(self, chat_id: int, name: str, *, user_id: int = DEFAULT_USER_ID) -> int:
+        """A user opens a forum topic in supergroup ``chat_id`` (made a forum): its thread id.
+
+        Like Telegram, the topic starts with a service message whose id is the thread's id, and
+        every message in the topic that replies to nothing else replies to that one.
+        """
+        chat = self._ensure_chat(chat_id, "supergroup", self._user(user_id))
+        chat["is_forum"] = True
+        thread_id = self._next_message_id(chat_id)
+        created = {
+            "message_id": thread_id, "from": self._user(user_id), "chat": chat, "date": int(time.time()),
+            "message_thread_id": thread_id, "is_topic_message": True,
+            "forum_topic_created": {"name": name, "icon_color": TOPIC_ICON_COLOR},
+        }  # fmt: skip
+        self._messages[(chat_id, thread_id)] = created
+        self._topics.add((chat_id, thread_id))
+        self._enqueue("message", created)  # service messages reach a bot whatever its privacy mode
+        return thread_id
 
     def push_sticker(
         self, chat_id: int, *, emoji: str = "👍", user_id: int | None = None,
@@ -647,7 +706,8 @@ class FakeTelegram:
     def _push_user_message(
         self, chat_id: int, content: dict[str, Any], *, user_id: int | None, chat_type: str,
         reply_to_message: int | None, first_name: str = "Ani", language_code: str = "en",
-        edited: bool = False, message_id: int | None = None,
+        edited: bool = False, message_id: int | None = None, quote: str | None = None,
+        topic: int | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         default_id = chat_id if chat_type == "private" else DEFAULT_USER_ID
         sender_id = default_id if user_id is None else user_id
@@ -662,11 +722,7 @@ class FakeTelegram:
         else:
             message_id = self._next_message_id(chat_id)
             message = {"message_id": message_id, "from": sender, "chat": chat, "date": int(time.time())}
-            if reply_to_message is not None:
-                replied = self._messages.get((chat_id, reply_to_message))
-                if replied is None:
-                    raise ValueError(f"no message {reply_to_message} in chat {chat_id} to reply to")
-                message["reply_to_message"] = _without_reply(replied)
+            message.update(self._threading(chat_id, reply_to_message, quote, topic))
             message.update(content)
         self._messages[(chat_id, message["message_id"])] = message
         kind = "edited_message" if edited else "message"
@@ -675,6 +731,27 @@ class FakeTelegram:
             self.undelivered.append(update)
             return update
         return self._enqueue(kind, message)
+
+    def _threading(
+        self, chat_id: int, reply_to_message: int | None, quote: str | None, topic: int | None
+    ) -> dict[str, Any]:
+        """The fields that place a new user message: the topic it is in, the message it replies
+        to (in a topic, the topic's first message unless another), and the part it quotes."""
+        if topic is not None and (chat_id, topic) not in self._topics:
+            raise ValueError(f"no topic {topic} in chat {chat_id}: open one with open_topic")
+        if quote is not None and reply_to_message is None:
+            raise ValueError("a quote belongs to a reply: give reply_to_message")
+        fields: dict[str, Any] = {"message_thread_id": topic, "is_topic_message": True} if topic else {}
+        target = reply_to_message if reply_to_message is not None else topic
+        if target is None:
+            return fields
+        replied = self._messages.get((chat_id, target))
+        if replied is None:
+            raise ValueError(f"no message {target} in chat {chat_id} to reply to")
+        if replied.get("message_thread_id") != topic and (chat_id, replied.get("message_thread_id")) in self._topics:
+            raise ValueError(f"message {target} is in another topic: a reply stays in its topic")
+        fields["reply_to_message"] = _without_reply(replied)
+        return {**fields, **({"quote": text_quote(replied, quote)} if quote is not None else {})}
 
     def _latest_from(self, chat_id: int, user_id: int) -> int:
         mine = [
@@ -690,7 +767,7 @@ class FakeTelegram:
 
     def _concerns_bot(self, message: dict[str, Any]) -> bool:
         """Privacy mode: in groups a bot sees commands, mentions of it and replies to it only."""
-        if message["chat"]["type"] == "private" or not self.privacy_mode:
+        if message["chat"]["type"] == "private" or not self.privacy_mode or "forum_topic_created" in message:
             return True
         if message.get("reply_to_message", {}).get("from", {}).get("id") == self.bot_user["id"]:
             return True
@@ -733,7 +810,21 @@ class FakeTelegram:
         original = self._messages.get((chat_id, reply["message_id"]))
         if original is None and not reply.get("allow_sending_without_reply"):
             raise ApiError(400, "Bad Request: message to be replied not found")
+        if original is not None and "quote" in reply:
+            try:
+                text_quote(original, str(reply["quote"]), reply.get("quote_position"))
+            except ValueError:
+                raise ApiError(400, "Bad Request: QUOTE_TEXT_INVALID") from None
         return None if original is None else _without_reply(original)
+
+    def _topic_of(self, chat: dict[str, Any], params: dict[str, Any], replied: dict[str, Any] | None) -> int | None:
+        """The forum topic a message goes to: the one asked for, else the replied message's."""
+        topic = params.get("message_thread_id")
+        if topic is None:
+            return replied.get("message_thread_id") if replied and chat.get("is_forum") else None
+        if not chat.get("is_forum") or (chat["id"], topic) not in self._topics:
+            raise ApiError(400, "Bad Request: message thread not found")
+        return int(topic)
 
     def _editable(self, params: dict[str, Any]) -> dict[str, Any]:
         if "inline_message_id" in params:
@@ -755,6 +846,7 @@ class FakeTelegram:
             html=str(params.get("text", "")), parse_mode=params.get("parse_mode"),
             reply_markup=message.get("reply_markup"),
             reply_to_message_id=message.get("reply_to_message", {}).get("message_id"), edited=edited,
+            message_thread_id=message.get("message_thread_id"),
         )  # fmt: skip
         (self.edits if edited else self.sent).append(record)
         self._latest[(record.chat_id, record.message_id)] = record
@@ -844,12 +936,17 @@ class FakeTelegram:
         chat = self._chat(params)
         text, entities, markup = _formatted(params)
         replied = self._reply_target(chat["id"], params)
+        topic = self._topic_of(chat, params, replied)
         message: dict[str, Any] = {
             "message_id": self._next_message_id(chat["id"]), "from": self.bot_user, "chat": chat,
             "date": int(time.time()), "text": text,
         }  # fmt: skip
+        message.update({"message_thread_id": topic, "is_topic_message": True} if topic else {})
         message.update({"entities": entities} if entities else {})
         message.update({"reply_to_message": replied} if replied else {})
+        reply = params.get("reply_parameters") or {}
+        if replied and "quote" in reply:  # checked by _reply_target
+            message["quote"] = text_quote(replied, str(reply["quote"]), reply.get("quote_position"))
         message.update({"reply_markup": markup} if markup else {})
         self._messages[(chat["id"], message["message_id"])] = message
         self._record(message, params, edited=False)

@@ -89,7 +89,8 @@ async def test_start_greets_lists_the_article_and_suggests_two_questions(
 async def test_the_command_menu_is_set_in_both_languages(fake: FakeTelegram, bot: Application) -> None:
     await set_commands(bot)
     menus = {key.split("|")[1]: [c["command"] for c in commands] for key, commands in fake.commands.items()}
-    assert menus == {"": ["start", "ask", "sources", "help"], "id": ["start", "ask", "sources", "help"]}
+    everyone = ["start", "ask", "sources", "forget", "help"]
+    assert menus == {"": everyone, "id": everyone}
 
 
 async def test_help_and_sources_describe_the_bot(fake: FakeTelegram, bot: Application) -> None:

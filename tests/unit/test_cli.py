@@ -36,7 +36,8 @@ def test_ask_json_builds_the_index_first_and_cites_exact_quotes(env: Path, capsy
     assert kutip("ask", QUESTION, "--json") == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["answered"] is True and payload["status"] == "answered"
-    assert set(payload) == {"question", "status", "answered", "answer", "citations", "more", "hits"}
+    assert set(payload) == {"question", "status", "answered", "answer", "follow_up_of", "citations", "more", "hits"}
+    assert payload["follow_up_of"] is None
     text = (env / "seeds" / "000_fa119bf131a3472f.txt").read_text(encoding="utf-8")
     shown = payload["citations"] + payload["more"]
     assert shown and all(c["quote"] in text for c in shown)
@@ -57,6 +58,25 @@ def test_ask_reads_questions_from_stdin_one_json_per_line(
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["answered"] for line in lines] == [True, False]
     assert lines[1]["citations"] == [] and lines[1]["more"] == []
+
+
+def test_a_json_line_asks_its_question_after_a_chain_of_earlier_ones(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chain = {
+        "question": "dia ngomong apa ke Putin?",
+        "after": ["Siapa CEO Kantor Berita Yonhap?", "kantornya di mana?"],
+    }
+    lines = [json.dumps(chain), json.dumps({"question": QUESTION}), "kantornya di mana?", '{"after": ["x"]}']
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    assert kutip("ask") == 0
+    follow_up, alone, plain, broken = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert follow_up["question"] == "dia ngomong apa ke Putin?" and follow_up["follow_up_of"] == "kantornya di mana?"
+    assert follow_up["answer"].startswith("↪ kantornya di mana?\n")
+    assert follow_up["citations"][0]["paragraph"] == 3  # the Yonhap paragraph, two questions on
+    assert alone["follow_up_of"] is None and alone["citations"][0]["paragraph"] == 8
+    assert plain["follow_up_of"] is None and plain["question"] == "kantornya di mana?"
+    assert "error" in broken and '"question"' in broken["error"]
 
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * 1001])

@@ -168,6 +168,36 @@ async def test_a_reply_to_a_deleted_message_must_allow_sending_without_it(bot: B
     assert reply.reply_to_message_id is None
 
 
+async def test_a_reply_that_quotes_part_of_a_message_carries_the_quote(bot: Bot, fake: FakeTelegram) -> None:
+    sent = await bot.send_message(USER, "CEO Yonhap: <b>Cho Sung-boo</b> di Seoul", parse_mode="HTML")
+    fake.push_message(USER, "siapa dia?", reply_to_message=sent.message_id, quote="Sung-boo di")
+    [update] = [u for u in await bot.get_updates() if u.message and u.message.text == "siapa dia?"]
+    quote = update.message.quote
+    assert quote is not None and update.message.reply_to_message.message_id == sent.message_id
+    assert (quote.text, quote.position, quote.is_manual) == ("Sung-boo di", 16, True)
+    assert [(e.type, e.offset, e.length) for e in quote.entities] == [("bold", 0, 8)]  # clipped to the quote
+    with pytest.raises(ValueError, match="copies its text"):
+        fake.push_message(USER, "maksudnya?", reply_to_message=sent.message_id, quote="Busan")
+    with pytest.raises(BadRequest, match="(?i)quote_text_invalid"):
+        await bot.send_message(USER, "bukan", reply_parameters=ReplyParameters(sent.message_id, quote="Busan"))
+
+
+async def test_forum_topics_keep_their_messages_and_replies(bot: Bot, fake: FakeTelegram) -> None:
+    group = -1_001_234_567_890
+    topic = fake.open_topic(group, "Nuklir")
+    fake.push_message(group, "/ask@kutip_test_bot siapa?", chat_type="supergroup", topic=topic)
+    [created, asked] = [u.message for u in await bot.get_updates() if u.message and u.message.chat.id == group]
+    assert created.forum_topic_created.name == "Nuklir" and created.chat.is_forum
+    assert (asked.is_topic_message, asked.message_thread_id) == (True, topic)
+    assert asked.reply_to_message.message_id == topic  # every message in a topic replies to its first
+    answer = await asked.reply_text("jawaban")
+    assert (answer.message_thread_id, fake.sent[-1].message_thread_id) == (topic, topic)
+    with pytest.raises(BadRequest, match="(?i)message thread not found"):
+        await bot.send_message(group, "ke mana?", message_thread_id=topic + 100)
+    with pytest.raises(ValueError, match="no topic"):
+        fake.push_message(group, "salah", chat_type="supergroup", topic=topic + 100)
+
+
 async def test_group_privacy_and_automatic_entities(bot: Bot, fake: FakeTelegram) -> None:
     group = -1_001_234_567_890
     fake.push_message(group, "ngobrol biasa", chat_type="supergroup")
