@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 import lxml.html
-import trafilatura
 
 from index.errors import ExtractionError, UnsupportedTypeError
 from index.text.articles import parse_document
@@ -32,6 +31,10 @@ class Draft:
 
 def extract_html(html: bytes | str, url: str | None = None) -> Draft:
     """The article in a news page: title, paragraphs (one per line), date and language."""
+    # Imported here: trafilatura and its date parsers take some 26 MiB that a bot which is
+    # never sent a link would carry all its life.
+    import trafilatura
+
     document = trafilatura.bare_extraction(
         html,
         url=url,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-
-import feedparser
+from typing import Any
 
 from index.errors import FetchError
 
@@ -26,6 +26,8 @@ def parse_feed(content: bytes, url: str) -> list[FeedItem]:
     `content` is always the fetched bytes: given a URL string, feedparser would fetch it itself,
     past the size limit and the check for private addresses.
     """
+    import feedparser  # here: 10 MiB that a bot without feeds need not carry
+
     parsed = feedparser.parse(content)
     if parsed.get("bozo") and not parsed.entries:
         problem = parsed.get("bozo_exception")
@@ -41,7 +43,7 @@ def parse_feed(content: bytes, url: str) -> list[FeedItem]:
     return items
 
 
-def _date(entry: feedparser.FeedParserDict) -> str | None:
+def _date(entry: Mapping[str, Any]) -> str | None:
     for field in ("published_parsed", "updated_parsed"):
         value = entry.get(field)
         if isinstance(value, time.struct_time):
